@@ -1,0 +1,16 @@
+"""mec_plugin: Maximum Entropy Coding and its comparators for MMPretrain.
+
+Importing the package registers every module into mmpretrain's registries
+(``custom_imports = dict(imports=['mec_plugin'])``) and re-exports each
+registered class, so ``'mec_plugin.MEC'`` also resolves from mmdet / mmseg.
+"""
+from .registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS  # noqa: F401 (first: see compat)
+from .compat import register_local_checkpoint_loader, fix_mmcv_adjust_hue_for_numpy_2
+from .engine import *  # noqa: F401,F403
+from .evaluation import *  # noqa: F401,F403
+from .models import *  # noqa: F401,F403
+from .utils import *  # noqa: F401,F403
+from .version import __version__  # noqa: F401
+
+register_local_checkpoint_loader()
+fix_mmcv_adjust_hue_for_numpy_2()

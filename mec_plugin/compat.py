@@ -1,0 +1,140 @@
+"""Make the tested stack usable on current installs, before mmpretrain loads.
+
+Two known breakages (README "Known incompatibilities"):
+
+* transformers >= 5: mmpretrain 1.2.0 turns on its multimodal models when
+  ``transformers>=4.28`` and ``pycocotools`` are installed, and the BLIP code
+  then fails to import against transformers 5 (``TypeError: NoneType takes no
+  arguments``), which takes ``import mmpretrain`` down with it. If the plugin
+  is imported first, we decide the flag ourselves -- only for that exact
+  condition (transformers major version >= 5), with a warning, and without
+  catching any error.
+* torch >= 2.6 loads with ``weights_only=True`` and mmengine 0.10.7 does not
+  pass it, so Runner checkpoints (they pickle ``HistoryBuffer`` and numpy
+  arrays) fail to load: ``--resume``, ``load_from`` and ``init_cfg=Pretrained``.
+  We register a local loader that falls back to ``weights_only=False`` as
+  mmengine's own fix after 0.10.7 does.
+* numpy >= 2 with mmcv 2.0.x: ``mmcv.adjust_hue`` (mmpretrain's ``ColorJitter``)
+  computes ``np.uint8(hue_factor * 255)``, which raises ``OverflowError`` for
+  every negative hue factor under numpy 2's casting rules -- half of all
+  ColorJitter calls of an SSL pipeline. If a probe call fails that way, we
+  install a version that shifts the hue channel by the same amount, modulo
+  256, as numpy 1 did.
+"""
+import importlib.metadata
+import importlib.util
+import os.path as osp
+import sys
+import warnings
+
+
+def _major(version: str) -> int:
+    try:
+        return int(version.split('.')[0])
+    except ValueError:
+        return 0
+
+
+def disable_mmpretrain_multimodal_if_transformers_5() -> bool:
+    """Returns True when mmpretrain's multimodal models were switched off."""
+    if 'mmpretrain.utils.dependency' in sys.modules:
+        return False  # mmpretrain already decided (or was already imported)
+    try:
+        version = importlib.metadata.version('transformers')
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    if _major(version) < 5:
+        return False
+    spec = importlib.util.find_spec('mmpretrain')  # does not import it
+    if spec is None or spec.origin is None:
+        return False
+    path = osp.join(osp.dirname(spec.origin), 'utils', 'dependency.py')
+    dep_spec = importlib.util.spec_from_file_location('mmpretrain.utils.dependency', path)
+    module = importlib.util.module_from_spec(dep_spec)
+    dep_spec.loader.exec_module(module)  # imports only mmengine and stdlib
+    if not module.WITH_MULTIMODAL:
+        return False
+    module.WITH_MULTIMODAL = False
+    sys.modules['mmpretrain.utils.dependency'] = module
+    warnings.warn(
+        f'mec_plugin: transformers {version} is installed, but the multimodal '
+        "models of mmpretrain 1.2.0 (BLIP, CLIP, ...) need 'transformers<5' "
+        'and would break `import mmpretrain.models`; they are disabled in '
+        'this process. Everything else in mmpretrain works.', stacklevel=2)
+    return True
+
+
+def _hue_shift(hue_factor: float) -> int:
+    """The uint8 hue shift numpy 1 produced: truncate toward 0, wrap mod 256."""
+    return int(hue_factor * 255) % 256
+
+
+def adjust_hue(img, hue_factor: float, backend=None):
+    """``mmcv.adjust_hue`` for numpy >= 2 (same arguments, same results)."""
+    import cv2
+    import numpy as np
+    from mmcv.image import io as mmcv_io
+    from PIL import Image
+
+    if not -0.5 <= hue_factor <= 0.5:
+        raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
+    if not (isinstance(img, np.ndarray) and img.ndim in (2, 3)):
+        raise TypeError('img should be ndarray with dim=[2 or 3].')
+    shift = _hue_shift(hue_factor)
+    if (backend or mmcv_io.imread_backend) == 'pillow':
+        assert img.dtype == np.uint8, 'Pillow backend only support uint8 type'
+        h, s, v = Image.fromarray(img[..., ::-1], mode='RGB').convert('HSV').split()
+        h = ((np.asarray(h, dtype=np.int16) + shift) % 256).astype(np.uint8)
+        rgb = Image.merge('HSV', (Image.fromarray(h, 'L'), s, v)).convert('RGB')
+        return np.array(rgb, dtype=img.dtype)[..., ::-1]
+    hsv = cv2.cvtColor(img.astype(np.uint8), cv2.COLOR_BGR2HSV_FULL)
+    hsv[..., 0] = ((hsv[..., 0].astype(np.int16) + shift) % 256).astype(np.uint8)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL).astype(img.dtype)
+
+
+def fix_mmcv_adjust_hue_for_numpy_2() -> bool:
+    """Install :func:`adjust_hue` if mmcv's own one fails a negative hue."""
+    import mmcv
+    import mmcv.image
+    import mmcv.image.photometric
+    import numpy as np
+
+    if mmcv.adjust_hue is adjust_hue:
+        return False
+    try:
+        mmcv.adjust_hue(np.zeros((2, 2, 3), np.uint8), -0.1, backend='cv2')
+        return False
+    except OverflowError:
+        pass
+    mmcv.adjust_hue = mmcv.image.adjust_hue = mmcv.image.photometric.adjust_hue = adjust_hue
+    return True
+
+
+def load_local_checkpoint(filename, map_location=None):
+    """mmengine's local checkpoint loader, working on torch >= 2.6.
+
+    Tries ``weights_only=True`` first (tensors-only files such as converted
+    backbones load safely); a file that needs more -- a Runner checkpoint
+    pickles ``HistoryBuffer`` objects and numpy arrays -- is loaded with
+    ``weights_only=False``, as mmengine does after 0.10.7 (open-mmlab/mmengine
+    #1670). Only files the user names in a config or on the command line get
+    here: load checkpoints only from sources you trust.
+    """
+    import os.path as osp
+
+    import torch
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except Exception as safe_error:  # noqa: BLE001 -- unpickling refused or failed
+        try:
+            return torch.load(filename, map_location=map_location, weights_only=False)
+        except Exception as error:
+            raise RuntimeError(f'cannot load checkpoint {filename}: {error}') from safe_error
+
+
+def register_local_checkpoint_loader() -> None:
+    from mmengine.runner import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', force=True)(load_local_checkpoint)

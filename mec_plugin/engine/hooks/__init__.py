@@ -1,0 +1,3 @@
+from .mec_lambda_warmup_hook import MECLambdaWarmupHook, lamda_inv_factor
+
+__all__ = ['MECLambdaWarmupHook', 'lamda_inv_factor']

@@ -1,0 +1,108 @@
+from typing import Optional
+
+from mmengine.hooks import Hook
+from mmpretrain.utils import get_ori_model
+
+from mec_plugin.registry import HOOKS
+
+
+def lamda_inv_factor(iteration: int, warmup_iters: int, start_factor: float) -> float:
+    """The official warm-up of 1/lambda as a factor on its final value.
+
+    ``np.linspace(start_factor, 1, warmup_iters)[iteration]`` (both ends
+    included, as in the official code), then 1.
+    """
+    if warmup_iters <= 1 or iteration >= warmup_iters - 1:
+        return 1.0
+    return start_factor + (1.0 - start_factor) * iteration / (warmup_iters - 1)
+
+
+@HOOKS.register_module()
+class MECLambdaWarmupHook(Hook):
+    """1/lambda warm-up and the Taylor-divergence guard of MEC.
+
+    Before every iteration it sets ``head.lamda_inv_factor`` from the Runner's
+    iteration count (so the schedule survives ``--resume``): 1/lambda goes
+    linearly from ``start_factor / lambda`` (8/lambda officially) to 1/lambda
+    over the first ``warmup_epochs`` epochs (or ``warmup_iters``) and stays
+    there. Early training is then dominated by the alignment term; the
+    higher-order (uniformity) terms switch on as lambda grows.
+
+    Every ``radius_interval`` iterations it asks the head for a cheap
+    power-iteration estimate of the spectral radius rho(C), logs it as
+    ``taylor_radius`` and warns when it reaches ``warn_radius``: the Taylor
+    series diverges for rho(C) >= 1. The estimate is read back (one device
+    sync) only on those iterations.
+
+    Args:
+        warmup_epochs (int): warm-up length in epochs. Defaults to 10.
+        warmup_iters (int, optional): warm-up length in iterations; overrides
+            ``warmup_epochs`` (needed with an iteration-based loop).
+        start_factor (float): 1/lambda starts at ``start_factor`` times its
+            final value. Defaults to 8.
+        radius_interval (int): iterations between radius estimates; 0 turns
+            the guard off. Defaults to 50.
+        warn_radius (float): warn at or above this radius. Defaults to 1.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 warmup_epochs: int = 10,
+                 warmup_iters: Optional[int] = None,
+                 start_factor: float = 8.0,
+                 radius_interval: int = 50,
+                 warn_radius: float = 1.0) -> None:
+        if start_factor < 1:
+            raise ValueError(f'MECLambdaWarmupHook: start_factor must be >= 1, got {start_factor}')
+        if warmup_iters is None and warmup_epochs < 0:
+            raise ValueError(f'MECLambdaWarmupHook: warmup_epochs must be >= 0, got {warmup_epochs}')
+        self.warmup_epochs = warmup_epochs
+        self.warmup_iters = warmup_iters
+        self.start_factor = start_factor
+        self.radius_interval = radius_interval
+        self.warn_radius = warn_radius
+        self._warned = False
+
+    def _warmup_iters(self, runner) -> int:
+        if self.warmup_iters is not None:
+            return self.warmup_iters
+        return self.warmup_epochs * len(runner.train_dataloader)
+
+    @staticmethod
+    def _head(runner):
+        head = getattr(get_ori_model(runner.model), 'head', None)
+        if head is None or not hasattr(head, 'lamda_inv_factor'):
+            raise TypeError('MECLambdaWarmupHook needs a model whose head is an '
+                            f'MECHead, got {type(head).__name__}')
+        return head
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        head = self._head(runner)
+        head.lamda_inv_factor = lamda_inv_factor(runner.iter, self._warmup_iters(runner),
+                                                 self.start_factor)
+        if (self.radius_interval > 0 and head.mode != 'exact'
+                and runner.iter % self.radius_interval == 0):
+            head.estimate_radius = True
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        head = self._head(runner)
+        if head.last_radius is None:
+            return
+        radius = float(head.last_radius)  # the only sync, every radius_interval
+        head.last_radius = None
+        runner.message_hub.update_scalar('train/taylor_radius', radius)
+        if radius >= self.warn_radius and self._warned:
+            runner.logger.warning(f'MEC Taylor guard: spectral radius {radius:.3g} at iteration '
+                                  f'{runner.iter + 1} (still >= {self.warn_radius:g})')
+        elif radius >= self.warn_radius:
+            self._warned = True
+            runner.logger.warning(
+                f'MEC Taylor guard: the spectral radius of C = lambda * P Z^T '
+                f'is {radius:.3g} at iteration {runner.iter + 1} (>= {self.warn_radius:g}); '
+                f'the order-{head.taylor_order} Taylor series of log det(I + C) '
+                f'diverges there and the loss stops measuring the coding length. '
+                f'Now 1/lambda = {head.last_lamda_inv:.4g} = m * eps^2 / d * '
+                f'{head.lamda_inv_factor:.3g} with eps^2 = eps_square = {head.eps_square:g}. '
+                'Raise eps_square (1/lambda grows with it), lengthen the 1/lambda '
+                "warm-up, or use the exact log-det (model.head.mode='exact').")

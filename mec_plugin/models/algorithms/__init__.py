@@ -1,0 +1,3 @@
+from .mec import MEC
+
+__all__ = ['MEC']

@@ -1,0 +1,74 @@
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from mmpretrain.models.selfsup import BaseSelfSupervisor
+from mmpretrain.structures import DataSample
+
+from mec_plugin.registry import MODELS
+from ..utils import ForeachCosineEMA
+
+
+@MODELS.register_module()
+class MEC(BaseSelfSupervisor):
+    """MEC: Self-Supervised Learning via Maximum Entropy Coding.
+
+    Liu, Wang, Li, Wang, NeurIPS 2022 (https://arxiv.org/abs/2210.11464).
+
+    Student: backbone -> neck (projector) -> head's predictor. Teacher: an EMA
+    of backbone + projector (no predictor), in train mode (batch statistics),
+    updated at the start of each step from the student's current weights with
+    a per-iteration cosine momentum (the paper's 0.996 -> 1). The head computes
+    the coding-length loss on the gathered batch, symmetric over the views.
+
+    Args:
+        backbone (dict): backbone config (ResNet-50 with
+            ``zero_init_residual=True`` in the official recipe).
+        neck (dict): projector config (:class:`MECProjector`).
+        head (dict): :class:`MECHead` config.
+        base_momentum (float): start weight of the new parameters in the
+            teacher update (mmengine convention). 0.004 = paper's 0.996.
+        end_momentum (float): end weight. 0 = paper's 1.
+        pretrained (str, optional): checkpoint to initialise from.
+        data_preprocessor (dict, optional): defaults to
+            ``SelfSupDataPreprocessor``.
+        init_cfg (dict, optional): init config.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 base_momentum: float = 0.004,
+                 end_momentum: float = 0.,
+                 pretrained: Optional[str] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            pretrained=pretrained,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.teacher = ForeachCosineEMA(
+            nn.Sequential(self.backbone, self.neck),
+            momentum=base_momentum,
+            end_momentum=end_momentum)
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            got = len(inputs) if isinstance(inputs, (list, tuple)) else type(inputs).__name__
+            raise ValueError(
+                f'MEC needs exactly 2 views per image, got {got}: use '
+                "MultiView(num_views=[1, 1], transforms=[view1, view2]) in the "
+                'training pipeline')
+        view1, view2 = inputs
+        z1 = self.neck(self.backbone(view1))[0]
+        z2 = self.neck(self.backbone(view2))[0]
+        with torch.no_grad():
+            self.teacher.update_parameters(nn.Sequential(self.backbone, self.neck))
+            p1 = self.teacher(view1)[0]
+            p2 = self.teacher(view2)[0]
+        return self.head.loss(z1, z2, p1, p2)

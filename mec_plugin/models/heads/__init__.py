@@ -1,0 +1,3 @@
+from .mec_head import MECHead
+
+__all__ = ['MECHead']

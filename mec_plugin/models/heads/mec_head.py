@@ -1,0 +1,119 @@
+from typing import Dict, Optional
+
+import torch
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mec_plugin.registry import MODELS
+from mec_plugin.utils import all_gather_no_grad, all_gather_with_grad
+from ..losses.mec_loss import (MODES, coding_length_scale, lamda_inv_from_eps,
+                               mec_loss, taylor_spectral_radius,
+                               taylor_trace_terms)
+
+
+@MODELS.register_module()
+class MECHead(BaseModule):
+    """Turns student projections and teacher embeddings into MEC's loss dict.
+
+    The student's projections go through the predictor; teacher and student
+    are gathered across ranks (the student keeping its gradients), so m is the
+    global batch and ``1/lambda = lamda_inv_factor * m * eps^2 / d``. The loss
+    is the official one (METHODS.md 1.2)::
+
+        loss = -lamda_inv * (T(p1, z2) + T(p2, z1)) / (2 m)
+
+    with ``T`` the truncated (or exact) trace of :func:`mec_loss`.
+
+    Args:
+        predictor (dict): config of the predictor neck (student only).
+        eps_square (float): eps^2, the squared distortion bound. Defaults to
+            64 (official).
+        taylor_order (int): Taylor order n. Defaults to 4.
+        mode (str): 'auto' | 'batch' | 'feature' | 'exact'. Defaults to 'auto'.
+        log_terms (bool): log every Taylor term (``taylor_k``) of the view-1
+            teacher / view-2 student pair. Defaults to True.
+        radius_iters (int): power-iteration steps of the spectral-radius
+            estimate, run only when :attr:`estimate_radius` is set (by
+            :class:`MECLambdaWarmupHook`, every N iterations).
+        init_cfg (dict, optional): init config.
+
+    Attributes:
+        lamda_inv_factor (float): the warm-up factor on 1/lambda (8 -> 1),
+            written by :class:`MECLambdaWarmupHook` before each iteration.
+        estimate_radius (bool): estimate rho(C) in the next call.
+        last_radius (Tensor | None): the latest estimate (not synchronised).
+    """
+
+    def __init__(self,
+                 predictor: dict,
+                 eps_square: float = 64.,
+                 taylor_order: int = 4,
+                 mode: str = 'auto',
+                 log_terms: bool = True,
+                 radius_iters: int = 20,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        if mode not in MODES:
+            raise ValueError(f"MECHead: mode must be one of {MODES}, got '{mode}'")
+        if not isinstance(taylor_order, int) or taylor_order < 1:
+            raise ValueError(f'MECHead: taylor_order must be an integer >= 1, got {taylor_order!r}')
+        if eps_square <= 0:
+            raise ValueError(f'MECHead: eps_square must be > 0, got {eps_square}')
+        self.predictor = MODELS.build(predictor)
+        self.eps_square = float(eps_square)
+        self.taylor_order = taylor_order
+        self.mode = mode
+        self.log_terms = log_terms
+        self.radius_iters = radius_iters
+        self.lamda_inv_factor = 1.0
+        self.estimate_radius = False
+        self.last_radius: Optional[Tensor] = None
+        self.last_lamda_inv = float('nan')
+
+    def lamda_inv(self, m: int, d: int) -> float:
+        """1/lambda for a global batch of m embeddings of width d."""
+        return self.lamda_inv_factor * lamda_inv_from_eps(m, d, self.eps_square)
+
+    def loss(self, z1: Tensor, z2: Tensor, p1: Tensor,
+             p2: Tensor) -> Dict[str, Tensor]:
+        """
+        Args:
+            z1, z2 (Tensor): student projections of view 1 and 2, [B, d]
+                (before the predictor).
+            p1, p2 (Tensor): teacher embeddings of view 1 and 2, [B, d].
+
+        Returns:
+            dict: ``loss`` (optimised), and for the log ``coding_length``
+            (mu * trace / m, the per-sample coding length of the official
+            code), ``lamda_inv`` and ``taylor_k`` for k = 1..n.
+        """
+        q1 = all_gather_with_grad(self.predictor([z1])[0])
+        q2 = all_gather_with_grad(self.predictor([z2])[0])
+        p1 = all_gather_no_grad(p1.detach())
+        p2 = all_gather_no_grad(p2.detach())
+        m, d = q1.shape
+        lamda_inv = self.lamda_inv(m, d)
+        self.last_lamda_inv = lamda_inv
+
+        if self.mode == 'exact':
+            trace_12 = mec_loss(p1, q2, lamda_inv, mode='exact')
+            terms = None
+        else:
+            terms = taylor_trace_terms(p1, q2, lamda_inv, self.taylor_order, self.mode)
+            trace_12 = terms.sum()
+        trace_21 = mec_loss(p2, q1, lamda_inv, self.taylor_order, self.mode)
+        per_sample = 0.5 * (trace_12 + trace_21) / m
+
+        losses = dict(
+            loss=-lamda_inv * per_sample,
+            coding_length=per_sample.detach() * coding_length_scale(m, d),
+            lamda_inv=torch.tensor(lamda_inv, device=per_sample.device))
+        if terms is not None and self.log_terms:
+            for k, term in enumerate(terms.detach(), start=1):
+                losses[f'taylor_{k}'] = term
+        if self.estimate_radius:
+            self.last_radius = torch.maximum(
+                taylor_spectral_radius(p1, q2, lamda_inv, self.radius_iters),
+                taylor_spectral_radius(p2, q1, lamda_inv, self.radius_iters))
+            self.estimate_radius = False
+        return losses

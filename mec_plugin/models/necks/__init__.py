@@ -1,0 +1,3 @@
+from .mec_projector import MECProjector
+
+__all__ = ['MECProjector']

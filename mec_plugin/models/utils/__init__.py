@@ -1,0 +1,3 @@
+from .ema import ForeachCosineEMA
+
+__all__ = ['ForeachCosineEMA']
