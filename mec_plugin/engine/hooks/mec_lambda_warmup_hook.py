@@ -29,7 +29,7 @@ class MECLambdaWarmupHook(Hook):
     higher-order (uniformity) terms switch on as lambda grows.
 
     Every ``radius_interval`` iterations it asks the head for a cheap
-    power-iteration estimate of the spectral radius rho(C), logs it as
+    subspace-iteration estimate of the spectral radius rho(C), logs it as
     ``taylor_radius`` and warns when it reaches ``warn_radius``: the Taylor
     series diverges for rho(C) >= 1. The estimate is read back (one device
     sync) only on those iterations.

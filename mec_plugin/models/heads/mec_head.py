@@ -32,8 +32,8 @@ class MECHead(BaseModule):
         mode (str): 'auto' | 'batch' | 'feature' | 'exact'. Defaults to 'auto'.
         log_terms (bool): log every Taylor term (``taylor_k``) of the view-1
             teacher / view-2 student pair. Defaults to True.
-        radius_iters (int): power-iteration steps of the spectral-radius
-            estimate, run only when :attr:`estimate_radius` is set (by
+        radius_iters (int): subspace-iteration steps of the spectral-radius
+            estimate (:func:`taylor_spectral_radius`), run only when :attr:`estimate_radius` is set (by
             :class:`MECLambdaWarmupHook`, every N iterations).
         init_cfg (dict, optional): init config.
 

@@ -168,3 +168,18 @@ def test_bad_arguments_name_the_problem(kwargs, match):
         mec_loss(**args)
     with pytest.raises(ValueError, match='shape'):
         mec_loss(torch.randn(4, 3), torch.randn(5, 3), 2.)
+
+
+def test_default_radius_estimate_on_clustered_embeddings():
+    """The case the guard exists for: clustered (not yet uniform) embeddings,
+    where one direction dominates; the default 20 steps must be accurate."""
+    g = torch.Generator().manual_seed(4)
+    centres = torch.randn(10, 64, generator=g)
+    labels = torch.arange(256) % 10
+    p = centres[labels] + 0.5 * torch.randn(256, 64, generator=g)
+    z = p + 0.3 * torch.randn(256, 64, generator=g)
+    for lamda_inv in (8., 32., 128.):
+        pn, zn = (torch.nn.functional.normalize(x.double(), dim=1) for x in (p, z))
+        rho = torch.linalg.eigvals(pn @ zn.T / lamda_inv).abs().max().item()
+        est = taylor_spectral_radius(p, z, lamda_inv, generator=g).item()
+        assert est == pytest.approx(rho, rel=0.02)

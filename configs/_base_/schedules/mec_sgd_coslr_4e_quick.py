@@ -1,0 +1,18 @@
+# The official MEC optimisation compressed to 4 epochs for CPU demos: SGD
+# lr 0.5 x B / 256, momentum 0.9, wd 1e-5, linear lr warm-up and 8/lambda ->
+# 1/lambda warm-up over the first epoch, then cosine.
+max_epochs = 4
+warmup_epochs = 1
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.5, momentum=0.9, weight_decay=1e-5))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-8, by_epoch=True, begin=0, end=warmup_epochs,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0., by_epoch=True,
+         begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+auto_scale_lr = dict(base_batch_size=256, enable=True)
+custom_hooks = [dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.,
+                     radius_interval=20)]

@@ -1,0 +1,16 @@
+# The README's main job (bash tools/quickstart.sh): MEC on Fashion-MNIST,
+# single process, minutes on a 2-core CPU. A quarter-width CIFAR ResNet-18
+# with one input channel; 4 epochs on 10,240 of the 60,000 training images
+# (40 iterations an epoch); k-NN with 20,000 training images as memory and
+# the whole 10,000-image test set.
+_base_ = [
+    '../_base_/models/mec_r18w16_small.py',
+    '../_base_/datasets/fashion_mnist_mec.py',
+    '../_base_/schedules/mec_sgd_coslr_4e_quick.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(backbone=dict(in_channels=1))
+train_dataloader = dict(batch_size=256, dataset=dict(indices=10240))
+knn_train_dataloader = dict(dataset=dict(indices=20000))
+# save only at the end; log every 10 iterations (40 an epoch)
+default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1), logger=dict(interval=10))

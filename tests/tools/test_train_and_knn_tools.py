@@ -1,0 +1,79 @@
+"""tools/train.py, --resume and tools/analysis/knn_eval.py as a user runs them."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from engine.test_mec_training import make_image_folder
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+CONFIG = 'configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py'
+
+
+def run(*args, timeout=600):
+    res = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                         timeout=timeout)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return res
+
+
+def data_options(root):
+    return [f'{k}.dataset.data_root={root}/' for k in
+            ('train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader')] + [
+                'train_dataloader.dataset.indices=null', 'knn_train_dataloader.dataset.indices=null',
+                'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
+                'train_dataloader.persistent_workers=False', 'knn_train_dataloader.num_workers=0',
+                'knn_test_dataloader.num_workers=0']
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    data = make_image_folder(str(tmp_path_factory.mktemp('data')), classes=2, per_class=8)
+    work = str(tmp_path_factory.mktemp('work'))
+    opts = data_options(data)
+    run('tools/train.py', CONFIG, '--work-dir', work, '--cfg-options', *opts,
+        'train_cfg.max_epochs=1')
+    # resume the same job for a second epoch: the schedule continues from iteration 2
+    run('tools/train.py', CONFIG, '--work-dir', work, '--resume', '--cfg-options', *opts,
+        'train_cfg.max_epochs=2')
+    return data, work, opts
+
+
+def test_training_and_resume_write_checkpoints(trained):
+    _, work, _ = trained
+    assert os.path.isfile(os.path.join(work, 'epoch_1.pth'))
+    assert os.path.isfile(os.path.join(work, 'epoch_2.pth'))
+    with open(os.path.join(work, 'last_checkpoint')) as f:
+        assert f.read().strip().endswith('epoch_2.pth')
+    logs = [os.path.join(r, f) for r, _, fs in os.walk(work) for f in fs
+            if f.endswith('.json') and f != 'scalars.json']
+    iters = []
+    for log in logs:
+        with open(log) as f:
+            iters += [json.loads(line)['iter'] for line in f if '"loss"' in line]
+    assert sorted(iters) == [1, 2, 3, 4]  # 16 images / batch 8 = 2 iterations an epoch
+
+
+def test_knn_eval_on_the_checkpoint_and_at_random_init(trained, tmp_path):
+    _, work, opts = trained
+    out = str(tmp_path / 'knn.json')
+    run('tools/analysis/knn_eval.py', CONFIG, os.path.join(work, 'epoch_2.pth'), '--k', '1', '3',
+        '--best-k', '5', '--out', out, '--cfg-options', *opts[:3])
+    with open(out) as f:
+        result = json.load(f)
+    assert result['num_train'] == 16 and result['num_test'] == 16
+    assert result['feature_dim'] == 128
+    assert set(result['weighted_knn']) == {'k=1,T=0.07', 'k=3,T=0.07'}
+    assert all(0 <= v <= 100 for v in result['weighted_knn'].values())
+    assert set(result['best_k']) == {'raw', 'norm', 'shift-norm'}
+    # the generated classes differ by colour: even a random network separates them
+    rand = run('tools/analysis/knn_eval.py', CONFIG, '--k', '1', '--cfg-options', *opts[:3])
+    assert '"k=1,T=0.07": 100.0' in rand.stdout
+
+
+def test_knn_eval_names_a_missing_checkpoint(trained):
+    res = subprocess.run([sys.executable, 'tools/analysis/knn_eval.py', CONFIG, 'nope.pth'],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0 and 'checkpoint not found: nope.pth' in res.stderr
