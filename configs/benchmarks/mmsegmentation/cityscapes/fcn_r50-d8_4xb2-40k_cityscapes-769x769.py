@@ -1,0 +1,15 @@
+# FCN R50-D8 on Cityscapes, 40k iterations, 769x769 crops: mmseg's recipe,
+# initialised from a converted MEC backbone. The backbone is mmseg's plain
+# ResNet instead of the base's deep-stem ResNetV1c, so that every key of a
+# torchvision-layout ResNet-50 loads (see ../voc12aug/ for why).
+_base_ = 'mmseg::fcn/fcn_r50-d8_4xb2-40k_cityscapes-769x769.py'
+
+custom_imports = dict(imports=['mec_plugin'], allow_failed_imports=False)
+
+pretrained = 'work_dirs/pretrained/mec_r50_backbone.pth'  # set by tools/benchmarks/*.sh
+model = dict(
+    pretrained=None,
+    backbone=dict(
+        type='ResNet',
+        deep_stem=False,
+        init_cfg=dict(type='Pretrained', checkpoint=pretrained)))
