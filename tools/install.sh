@@ -18,7 +18,12 @@ if [ ! -x .venv/bin/python ]; then
   $PY -m venv .venv
 fi
 VPY=$ROOT/.venv/bin/python
-pip_() { "$VPY" -m pip --disable-pip-version-check -q "$@" -c "$ROOT/requirements/constraints.txt"; }
+# (sed drops the "Location ... is ignored" lines that some machines' pip
+# configurations print for every package; it never fails the pipeline)
+pip_() {
+  "$VPY" -m pip --disable-pip-version-check -q "$@" -c "$ROOT/requirements/constraints.txt" \
+    2> >(sed '/^WARNING: Location .* is ignored/d' >&2)
+}
 
 pip_ install "setuptools<81" wheel
 if ! "$VPY" -c "import torch, torchvision" 2>/dev/null; then
@@ -46,7 +51,8 @@ if ! "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION
     sed -i -E "s/-std=c\+\+1[47]/-std=$STD/g" "$SRC"/mmcv-$MMCV_VERSION/setup.py
     mkdir -p "$WHEEL_DIR"
     (cd "$SRC"/mmcv-$MMCV_VERSION && MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
-      "$VPY" -m pip --disable-pip-version-check wheel -q -c "$ROOT/requirements/constraints.txt" --no-build-isolation --no-deps -w "$WHEEL_DIR" .)
+      "$VPY" -m pip --disable-pip-version-check wheel -q -c "$ROOT/requirements/constraints.txt" \
+        --no-build-isolation --no-deps -w "$WHEEL_DIR" . 2> >(sed '/^WARNING: Location .* is ignored/d' >&2))
     rm -rf "$SRC"
   fi
   log "installing mmcv $MMCV_VERSION from $WHEEL_DIR"

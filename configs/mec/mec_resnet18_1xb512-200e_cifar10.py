@@ -32,6 +32,7 @@ max_epochs = 200
 warmup_epochs = 10
 EPS_SQUARE = 512.
 model = dict(head=dict(eps_square=EPS_SQUARE, mode='exact'))
+# lr 0.5 per 256 images (official); auto_scale_lr makes it 1.0 at batch 512
 optim_wrapper = dict(optimizer=dict(lr=0.5, weight_decay=5e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-8, by_epoch=True, begin=0, end=warmup_epochs,
