@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 import torch
+import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
@@ -82,6 +83,28 @@ def test_lambda_warmup_factor_official_vectors():
         np.linspace(256, 32, warmup)[warmup // 2])
 
 
+def test_lr_schedule_official_vectors():
+    # the headline schedule at the official batch of 1024: lr[0] = 0, 2.0 at the
+    # end of the 10-epoch warm-up, cosine to 0 at the last iteration
+    from mmengine.registry import PARAM_SCHEDULERS
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs/mec_r50_8xb64_100e.py'))
+    epoch_length, lr = 3, cfg.optim_wrapper.optimizer.lr * 1024 / cfg.auto_scale_lr.base_batch_size
+    assert lr == 2.0
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=lr)
+    schedulers = [PARAM_SCHEDULERS.build(dict(s, optimizer=optimizer, epoch_length=epoch_length))
+                  for s in cfg.param_scheduler]
+    lrs = []
+    for _ in range(cfg.train_cfg.max_epochs * epoch_length):
+        lrs.append(optimizer.param_groups[0]['lr'])
+        for s in schedulers:
+            s.step()
+    assert lrs[0] == pytest.approx(0, abs=1e-7)
+    assert lrs[10 * epoch_length] == pytest.approx(2.0)
+    assert max(lrs) == pytest.approx(2.0)
+    assert lrs[-1] == pytest.approx(0, abs=1e-3)
+
+
 def test_training_follows_the_warmup_and_logs_the_radius(image_root, tmp_path):
     cfg = tiny_cfg(image_root, str(tmp_path), max_epochs=2, warmup_epochs=1)
     runner = Runner.from_cfg(cfg)
@@ -152,8 +175,63 @@ def test_resume_continues_with_the_uninterrupted_losses(image_root, tmp_path):
     cfg.resume = True  # finds epoch_1.pth through work_dir/last_checkpoint
     Runner.from_cfg(cfg).train()
     resumed = scalars(cut_dir)
+    # the final states agree: student, EMA teacher (and its step count), the
+    # optimizer's momentum buffers
+    final_full = torch.load(os.path.join(full_dir, 'epoch_3.pth'), weights_only=False)
+    final_cut = torch.load(os.path.join(cut_dir, 'epoch_3.pth'), weights_only=False)
+    for key, value in final_full['state_dict'].items():
+        torch.testing.assert_close(final_cut['state_dict'][key], value, rtol=1e-5, atol=1e-6,
+                                   msg=key)
+    assert int(final_cut['state_dict']['teacher.steps']) == 12
+    for a, b in zip(final_full['optimizer']['state'].values(),
+                    final_cut['optimizer']['state'].values()):
+        torch.testing.assert_close(a['momentum_buffer'], b['momentum_buffer'], rtol=1e-5,
+                                   atol=1e-6)
     assert len(resumed) == 8 and len(full) == 12
     for a, b in zip(full[4:], resumed):
         assert a['iter'] == b['iter']
         assert a['lamda_inv'] == pytest.approx(b['lamda_inv'])
         assert a['loss'] == pytest.approx(b['loss'], rel=1e-5, abs=1e-6)
+
+
+PLAIN_MMPRETRAIN_CONFIG = """
+# a user's own mmpretrain config: nothing of the plugin's but the import
+default_scope = 'mmpretrain'
+custom_imports = dict(imports=['mec_plugin'], allow_failed_imports=False)
+model = {model!r}
+view = [dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.5, 1.)),
+        dict(type='RandomFlip', prob=0.5)]
+train_dataloader = dict(
+    batch_size=4, num_workers=0, drop_last=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='CustomDataset', data_root={root!r}, data_prefix='train', with_label=False,
+                 pipeline=[dict(type='LoadImageFromFile'),
+                           dict(type='MultiView', num_views=[1, 1], transforms=[view, view]),
+                           dict(type='PackInputs')]))
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=1)
+custom_hooks = [dict(type='MECLambdaWarmupHook', warmup_iters=10)]
+default_hooks = dict(logger=dict(type='LoggerHook', interval=1))
+work_dir = {work!r}
+"""
+
+
+def test_a_plain_mmpretrain_config_with_custom_imports_trains(image_root, tmp_path):
+    import subprocess
+    import sys
+    cfg_file = tmp_path / 'user_mec.py'
+    cfg_file.write_text(PLAIN_MMPRETRAIN_CONFIG.format(
+        model=tiny_mec_model(), root=image_root, work=str(tmp_path / 'work')))
+    # a fresh interpreter that never imported mec_plugin: the config alone must register it
+    code = ('import sys\n'
+            'from mmengine.config import Config\n'
+            'from mmengine.runner import Runner\n'
+            f'cfg = Config.fromfile({str(cfg_file)!r})\n'
+            "assert 'mec_plugin' in sys.modules\n"
+            'Runner.from_cfg(cfg).train()\n')
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    logs = scalars(str(tmp_path / 'work'))
+    assert len(logs) == 1 and np.isfinite(logs[0]['loss'])
+    assert logs[0]['lamda_inv'] == pytest.approx(4 * 64. / 32 * 8)  # m eps^2 / d x 8 at iteration 0

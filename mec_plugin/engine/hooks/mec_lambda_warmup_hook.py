@@ -77,6 +77,16 @@ class MECLambdaWarmupHook(Hook):
                             f'MECHead, got {type(head).__name__}')
         return head
 
+    def before_train(self, runner) -> None:
+        # fail before the first step, naming the value, rather than in BatchNorm
+        batch = getattr(runner.train_dataloader, 'batch_size', None)
+        world = runner.world_size if hasattr(runner, 'world_size') else 1
+        if batch is not None and batch * world < 2:
+            raise ValueError(
+                f'MEC needs a global batch of at least 2 images, got train_dataloader.batch_size'
+                f' = {batch} on {world} process(es)')
+        self._head(runner)
+
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         head = self._head(runner)
         head.lamda_inv_factor = lamda_inv_factor(runner.iter, self._warmup_iters(runner),

@@ -2,6 +2,7 @@ from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn as nn
+from mmengine.dist import get_world_size
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
@@ -51,10 +52,25 @@ class MEC(BaseSelfSupervisor):
             pretrained=pretrained,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
+        self._check_widths()
         self.teacher = ForeachCosineEMA(
             nn.Sequential(self.backbone, self.neck),
             momentum=base_momentum,
             end_momentum=end_momentum)
+
+    def _check_widths(self) -> None:
+        """Projector and predictor must agree: fail at build time, by name."""
+        linears = lambda m: [x for x in m.modules() if isinstance(x, nn.Linear)]  # noqa: E731
+        proj, pred = linears(self.neck), linears(getattr(self.head, 'predictor', nn.Identity()))
+        if not proj or not pred:
+            return
+        d = proj[-1].out_features
+        if pred[0].in_features != d or pred[-1].out_features != d:
+            raise ValueError(
+                f'MEC: the projector outputs d = {d} but the predictor maps '
+                f'{pred[0].in_features} -> {pred[-1].out_features}; set '
+                f'model.head.predictor.in_channels = out_channels = {d} '
+                '(teacher and student embeddings must have the same width)')
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -65,6 +81,12 @@ class MEC(BaseSelfSupervisor):
                 "MultiView(num_views=[1, 1], transforms=[view1, view2]) in the "
                 'training pipeline')
         view1, view2 = inputs
+        world = get_world_size()
+        if view1.shape[0] * world < 2:
+            raise ValueError(
+                f'MEC needs a global batch of at least 2 images, got {view1.shape[0] * world} '
+                '(train_dataloader.batch_size x number of GPUs): the coding length of one '
+                'sample is constant and BatchNorm cannot normalise it')
         z1 = self.neck(self.backbone(view1))[0]
         z2 = self.neck(self.backbone(view2))[0]
         with torch.no_grad():

@@ -92,6 +92,11 @@ class MECHead(BaseModule):
         p1 = all_gather_no_grad(p1.detach())
         p2 = all_gather_no_grad(p2.detach())
         m, d = q1.shape
+        if m < 2:
+            raise ValueError(
+                f'MEC needs a global batch of at least 2 images, got {m}: the coding '
+                'length of one sample is constant and BatchNorm cannot normalise it '
+                '(train_dataloader.batch_size x number of GPUs)')
         lamda_inv = self.lamda_inv(m, d)
         self.last_lamda_inv = lamda_inv
 
