@@ -1,10 +1,22 @@
-from .features import backbone_state_dict, build_backbone, extract_features
+from .features import (backbone_state_dict, build_backbone, eval_data_preprocessor,
+                       extract_config_features, extract_features, find_backbone_weights,
+                       load_checkpoint_file, load_features, save_features)
 from .knn import (best_k_accuracy, knn_accuracy_per_k, knn_neighbours, knn_predict,
                   shift_normalise, to_representation)
+from .knn_metric import KNNAccuracy
+from .linear import linear_classifier, linear_probe_on_features
+from .retrieval import instdisc_retrieval, retrieval_accuracy, retrieval_ranks
+from .static_set import (extract_static_features, list_static_set, make_static_augmented_set,
+                         moco_v2_view_pipeline)
 from .stats import alignment, class_alignment, effective_rank, uniformity
+from .tsne import tsne_embed
 
 __all__ = [
-    'backbone_state_dict', 'build_backbone', 'extract_features',
-    'knn_predict', 'knn_neighbours', 'knn_accuracy_per_k', 'best_k_accuracy', 'shift_normalise',
-    'to_representation', 'alignment', 'uniformity', 'class_alignment', 'effective_rank'
+    'backbone_state_dict', 'build_backbone', 'extract_features', 'find_backbone_weights',
+    'load_checkpoint_file', 'eval_data_preprocessor', 'extract_config_features', 'save_features',
+    'load_features', 'knn_predict', 'knn_neighbours', 'knn_accuracy_per_k', 'best_k_accuracy',
+    'shift_normalise', 'to_representation', 'alignment', 'uniformity', 'class_alignment',
+    'effective_rank', 'linear_classifier', 'linear_probe_on_features', 'instdisc_retrieval',
+    'retrieval_accuracy', 'retrieval_ranks', 'make_static_augmented_set', 'list_static_set',
+    'extract_static_features', 'moco_v2_view_pipeline', 'tsne_embed', 'KNNAccuracy'
 ]

@@ -1,4 +1,17 @@
-"""Pooled backbone features of a dataset, for k-NN, retrieval and statistics."""
+"""Pooled backbone features of a dataset, for k-NN, retrieval and statistics.
+
+Checkpoints accepted by :func:`build_backbone` (the format is detected from
+the keys, see :func:`find_backbone_weights`):
+
+* this plugin's Runner checkpoints (``backbone.*``, EMA teacher
+  ``teacher.module.0.*``);
+* mmpretrain classifier / self-supervised checkpoints (``backbone.*``);
+* bare backbone state dicts (``extract_backbone_weights`` output) and
+  torchvision ResNet checkpoints (``conv1.weight`` ... ``fc.*``; mmpretrain's
+  ``ResNet`` uses torchvision's parameter names, the classifier is dropped);
+* the official MoCo / MEC / ssl-small checkpoints (``module.encoder_q.*`` or
+  ``module.encoder.*``, classifier dropped).
+"""
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -32,6 +45,57 @@ def backbone_state_dict(state_dict: Dict[str, Tensor], weights: str = 'student')
     return out
 
 
+# Prefixes of the backbone in checkpoints of other code bases, tried in order
+# when the plugin's own prefix is absent.
+FOREIGN_PREFIXES = ('backbone.', 'module.encoder_q.', 'module.encoder.', 'encoder_q.', 'encoder.',
+                    'module.')
+# Heads that torchvision / official encoders keep inside the backbone's namespace.
+CLASSIFIER_PREFIXES = ('fc.', 'head.', 'classifier.')
+
+
+def find_backbone_weights(state_dict: Dict[str, Tensor],
+                          weights: str = 'student') -> Tuple[Dict[str, Tensor], str]:
+    """The backbone's weights from a checkpoint of any supported format.
+
+    Returns:
+        (state dict without prefix and classifier, a name of the format found)
+    """
+    if weights not in WEIGHT_PREFIXES:
+        raise ValueError(f"weights must be one of {tuple(WEIGHT_PREFIXES)}, got '{weights}'")
+    prefix = WEIGHT_PREFIXES[weights]
+    if any(k.startswith(prefix) for k in state_dict):
+        return backbone_state_dict(state_dict, weights), f'prefix {prefix!r}'
+    if weights == 'teacher':
+        raise KeyError(f"no '{prefix}*' keys: only this plugin's checkpoints hold an EMA teacher")
+    for foreign in FOREIGN_PREFIXES:
+        sub = {k[len(foreign):]: v for k, v in state_dict.items() if k.startswith(foreign)}
+        if sub and any(k.startswith('conv1.') or k.startswith('layer1.') for k in sub):
+            return _drop_classifier(sub), f'prefix {foreign!r}'
+    if any(k.startswith('conv1.') for k in state_dict):  # a bare (torchvision-style) ResNet
+        return _drop_classifier(dict(state_dict)), 'bare backbone'
+    found = sorted({k.split('.')[0] for k in state_dict})
+    raise KeyError(f'cannot find backbone weights in the checkpoint (top-level keys: {found})')
+
+
+def _drop_classifier(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    return {k: v for k, v in state_dict.items() if not k.startswith(CLASSIFIER_PREFIXES)}
+
+
+def load_checkpoint_file(checkpoint: str, map_location: str = 'cpu') -> Dict[str, Tensor]:
+    """The ``state_dict`` of a checkpoint file (Runner checkpoints included).
+
+    Runner checkpoints pickle mmengine objects that ``weights_only=True``
+    refuses on torch >= 2.6, so this goes through the plugin's loader
+    (tensors-only first, then the full unpickler for files the user named).
+    """
+    from mec_plugin.compat import load_local_checkpoint
+    ckpt = load_local_checkpoint(checkpoint, map_location=map_location)
+    for key in ('state_dict', 'model'):
+        if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
+            return ckpt[key]
+    return ckpt
+
+
 def build_backbone(backbone_cfg: dict, checkpoint: Optional[str] = None,
                    weights: str = 'student', map_location: str = 'cpu') -> nn.Module:
     """Build a backbone from its config and load its weights from a checkpoint.
@@ -47,9 +111,7 @@ def build_backbone(backbone_cfg: dict, checkpoint: Optional[str] = None,
     if hasattr(backbone, 'init_weights'):
         backbone.init_weights()
     if checkpoint is not None:
-        ckpt = torch.load(checkpoint, map_location=map_location, weights_only=True)
-        state = ckpt.get('state_dict', ckpt)
-        state = backbone_state_dict(state, weights)
+        state, _ = find_backbone_weights(load_checkpoint_file(checkpoint, map_location), weights)
         result = backbone.load_state_dict(state, strict=False)
         if result.missing_keys or result.unexpected_keys:
             raise KeyError(f'{checkpoint}: backbone weights do not match the config: missing '
@@ -75,7 +137,9 @@ def extract_features(backbone: nn.Module, dataloader, data_preprocessor: nn.Modu
         (features [N, C] float32 on the CPU, labels [N] long)
     """
     from mmengine.utils import ProgressBar
-    backbone.eval().to(device)
+    # not chained: mmpretrain's ResNet.train() returns None, so .eval() does too
+    backbone.eval()
+    backbone.to(device)
     data_preprocessor.to(device)
     feats, labels = [], []
     bar = ProgressBar(len(dataloader.dataset)) if progress else None
@@ -92,3 +156,71 @@ def extract_features(backbone: nn.Module, dataloader, data_preprocessor: nn.Modu
     if bar is not None:
         print()
     return torch.cat(feats), torch.cat(labels).long()
+
+
+def save_features(path: str, splits: Dict[str, Tuple[Tensor, Tensor]], **meta) -> None:
+    """Save ``{split: (features, labels)}`` plus metadata for the other tools."""
+    import os
+    import os.path as osp
+    if osp.dirname(path):
+        os.makedirs(osp.dirname(path), exist_ok=True)
+    torch.save(dict(meta=meta, **{name: dict(feats=x.float().cpu(), labels=y.long().cpu())
+                                  for name, (x, y) in splits.items()}), path)
+
+
+def load_features(path: str) -> Dict:
+    """Inverse of :func:`save_features`: ``{split: (features, labels)}`` plus ``meta``."""
+    data = torch.load(path, map_location='cpu', weights_only=True)
+    out = {name: (v['feats'], v['labels']) for name, v in data.items() if name != 'meta'}
+    out['meta'] = data.get('meta', {})
+    return out
+
+
+def eval_data_preprocessor(cfg) -> nn.Module:
+    """The normalising preprocessor of the evaluation tools for a pre-training config.
+
+    ``knn_data_preprocessor`` when the config has one; otherwise a
+    ``ClsDataPreprocessor`` with the mean / std / channel order of
+    ``model.data_preprocessor``.
+    """
+    pre = cfg.get('knn_data_preprocessor')
+    if pre is None:
+        src = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor') or {}
+        pre = dict(type='ClsDataPreprocessor', mean=src.get('mean', [123.675, 116.28, 103.53]),
+                   std=src.get('std', [58.395, 57.12, 57.375]),
+                   to_rgb=src.get('to_rgb', src.get('bgr_to_rgb', True)))
+    return MODELS.build(pre)
+
+
+def extract_config_features(cfg, checkpoint: Optional[str] = None, weights: str = 'student',
+                            splits=('train', 'test'), device: str = 'cpu', stage: int = -1,
+                            seed: int = 0, progress: bool = True,
+                            strides: Optional[Dict[str, int]] = None
+                            ) -> Dict[str, Tuple[Tensor, Tensor]]:
+    """Features of the ``knn_{split}_dataloader`` splits of a pre-training config.
+
+    The backbone is ``cfg.model.backbone`` with the checkpoint's weights (any
+    format :func:`find_backbone_weights` knows), or randomly initialised with
+    ``seed`` when ``checkpoint`` is None. ``strides={'train': 5}`` keeps every
+    5th sample of a split: ImageFolder lists are sorted by class, so a stride
+    keeps every class where a dataset's ``indices=N`` would keep the first ones.
+    """
+    from mmengine.runner import Runner
+    for split in splits:
+        if cfg.get(f'knn_{split}_dataloader') is None:
+            raise KeyError(f'the config has no `knn_{split}_dataloader`: the tools need labelled '
+                           'loaders with a deterministic pipeline (see configs/_base_/datasets)')
+    torch.manual_seed(seed)
+    backbone = build_backbone(cfg.model.backbone, checkpoint, weights)
+    preprocessor = eval_data_preprocessor(cfg)
+    out = {}
+    for split in splits:
+        loader_cfg = cfg[f'knn_{split}_dataloader'].copy()
+        stride = (strides or {}).get(split, 1)
+        if stride > 1:
+            from mec_plugin.registry import DATASETS
+            dataset = DATASETS.build(loader_cfg['dataset'])
+            loader_cfg['dataset'] = dataset.get_subset(list(range(0, len(dataset), stride)))
+        out[split] = extract_features(backbone, Runner.build_dataloader(loader_cfg), preprocessor,
+                                      device, stage, progress)
+    return out

@@ -2,6 +2,7 @@
 
     python tools/analysis/knn_eval.py CONFIG [CHECKPOINT] [--weights student|teacher]
         [--k 20 200] [--temperature 0.07] [--best-k 101] [--out knn.json]
+        [--save-features feats.pth | --load-features feats.pth]
 
 CONFIG is the pre-training config: the backbone comes from ``model.backbone``
 and the data from ``knn_train_dataloader`` / ``knn_test_dataloader`` (labelled
@@ -10,6 +11,9 @@ CHECKPOINT the network keeps its random initialisation: the baseline.
 Reports the weighted k-NN of InstDisc / DINO (cosine, weights exp(s/T)) for
 each --k and, with --best-k K, ssl-small's best majority-vote k-NN over odd
 k <= K on raw, normalised and shift-normalised features.
+``--save-features`` keeps the extracted features for the other tools;
+``--load-features`` (the output of ``extract_features.py``) skips extraction,
+and then CONFIG is not read.
 """
 import argparse
 import json
@@ -19,17 +23,16 @@ import time
 import mec_plugin  # noqa: F401
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
-from mmpretrain.registry import MODELS
 from mmpretrain.utils import register_all_modules
 
-from mec_plugin.evaluation import best_k_accuracy, build_backbone, extract_features
+from mec_plugin.evaluation import (best_k_accuracy, extract_config_features, load_features,
+                                   save_features)
 from mec_plugin.evaluation.knn import knn_accuracy_per_k
 
 
 def parse_args():
     p = argparse.ArgumentParser(description='k-NN evaluation of a backbone')
-    p.add_argument('config')
+    p.add_argument('config', help="pre-training config ('-' with --load-features)")
     p.add_argument('checkpoint', nargs='?', default=None,
                    help='checkpoint of the plugin; omit for random initialisation')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
@@ -39,25 +42,29 @@ def parse_args():
                    help='also run the best-k majority vote over odd k <= K_MAX')
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--seed', type=int, default=0, help='seed of the random initialisation')
+    p.add_argument('--train-stride', type=int, default=1,
+                   help='keep every S-th training sample (all classes, 1/S of the data)')
     p.add_argument('--out', help='write the results to this JSON file')
+    p.add_argument('--save-features', metavar='PTH', help='save the extracted features here')
+    p.add_argument('--load-features', metavar='PTH',
+                   help='use features saved by extract_features.py instead of extracting')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     return p.parse_args()
 
 
 def evaluate(cfg, checkpoint, weights='student', ks=(20, 200), temperature=0.07,
-             best_k=0, device='cpu', seed=0, progress=True):
-    for key in ('knn_train_dataloader', 'knn_test_dataloader', 'knn_data_preprocessor'):
-        if cfg.get(key) is None:
-            raise KeyError(f'the config has no `{key}`: k-NN needs labelled train/test '
-                           'loaders with a deterministic pipeline (see configs/_base_/datasets)')
-    torch.manual_seed(seed)
-    backbone = build_backbone(cfg.model.backbone, checkpoint, weights)
-    preprocessor = MODELS.build(cfg.knn_data_preprocessor)
+             best_k=0, device='cpu', seed=0, progress=True, features=None, save_to=None,
+             train_stride=1):
+    """k-NN results of a checkpoint (or of saved ``features``: ``{split: (x, y)}``)."""
     t0 = time.time()
-    train_x, train_y = extract_features(backbone, Runner.build_dataloader(cfg.knn_train_dataloader),
-                                        preprocessor, device, progress=progress)
-    test_x, test_y = extract_features(backbone, Runner.build_dataloader(cfg.knn_test_dataloader),
-                                      preprocessor, device, progress=progress)
+    if features is None:
+        features = extract_config_features(cfg, checkpoint, weights, ('train', 'test'), device,
+                                           seed=seed, progress=progress,
+                                           strides=dict(train=train_stride))
+        if save_to:
+            save_features(save_to, features, checkpoint=checkpoint or 'random-init',
+                          weights=weights, seed=seed)
+    (train_x, train_y), (test_x, test_y) = features['train'], features['test']
     result = dict(checkpoint=checkpoint or 'random-init', weights=weights,
                   num_train=len(train_y), num_test=len(test_y), feature_dim=train_x.shape[1])
     acc = knn_accuracy_per_k(train_x.to(device), train_y, test_x.to(device), test_y, list(ks),
@@ -74,14 +81,20 @@ def evaluate(cfg, checkpoint, weights='student', ks=(20, 200), temperature=0.07,
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
     register_all_modules(init_default_scope=True)
-    if args.checkpoint is not None and not osp.isfile(args.checkpoint):
-        raise SystemExit(f'checkpoint not found: {args.checkpoint}')
-    result = evaluate(cfg, args.checkpoint, args.weights, args.k, args.temperature, args.best_k,
-                      args.device, args.seed)
+    features, cfg, checkpoint = None, None, args.checkpoint
+    if args.load_features:
+        features = load_features(args.load_features)
+        checkpoint = checkpoint or features['meta'].get('checkpoint')
+    else:
+        cfg = Config.fromfile(args.config)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        if args.checkpoint is not None and not osp.isfile(args.checkpoint):
+            raise SystemExit(f'checkpoint not found: {args.checkpoint}')
+    result = evaluate(cfg, checkpoint, args.weights, args.k, args.temperature, args.best_k,
+                      args.device, args.seed, features=features, save_to=args.save_features,
+                      train_stride=args.train_stride)
     print(json.dumps(result, indent=2))
     if args.out:
         with open(args.out, 'w') as f:

@@ -1,0 +1,59 @@
+# MEC's linear probe (xinliu20/MEC benchmarks/linearprob; METHODS.md §1.4):
+# frozen ResNet-50, BatchNorm1d(2048, affine=False, eps=1e-6) before the
+# linear layer (the "MAE trick"), fc ~ N(0, 0.01) with zero bias, LARS
+# (momentum 0.9, wd 0, trust 0.001), batch 4096 = 8 x 512,
+# lr = 0.03 x 4096 / 256 = 0.48, per-epoch cosine, 100 epochs.
+# RandomResizedCrop(224) + flip / Resize(256) + CenterCrop(224).
+#
+#   bash tools/dist_train.sh configs/benchmarks/classification/imagenet/resnet50_8xb512-linear-lars-coslr-100e_in1k.py 8 \
+#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/mec_r50_8xb64_100e/epoch_100.pth
+#
+# The backbone is loaded from the pre-training checkpoint by prefix:
+# 'backbone.' (student; also mmpretrain checkpoints); the EMA teacher with
+# model.backbone.init_cfg.prefix=teacher.module.0.
+_base_ = [
+    'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
+    '../../../_base_/default_runtime.py',
+]
+batch_size_per_gpu = 512
+num_gpus = 8
+base_lr = 0.03
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        num_stages=4,
+        out_indices=(3, ),
+        style='pytorch',
+        frozen_stages=4,  # stem + all 4 stages: no gradient, BN in eval mode
+        norm_eval=True,
+        init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
+    neck=[
+        dict(type='GlobalAveragePooling'),
+        dict(type='ClsBatchNormNeck', input_features=2048, affine=False, eps=1e-6),
+    ],
+    head=dict(
+        type='LinearClsHead',
+        num_classes=1000,
+        in_channels=2048,
+        loss=dict(type='CrossEntropyLoss'),
+        topk=(1, 5),
+        init_cfg=dict(type='Normal', layer='Linear', std=0.01, bias=0.)))
+
+train_dataloader = dict(batch_size=batch_size_per_gpu, num_workers=8, drop_last=True)
+val_dataloader = dict(batch_size=256, num_workers=8)
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='LARS', lr=base_lr * batch_size_per_gpu * num_gpus / 256, momentum=0.9,
+                   weight_decay=0., eta=0.001))
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0, end=100,
+                        eta_min=0.)]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)
+val_cfg = dict()
+test_cfg = dict()
+# lr above is for 8 x 512; `--auto-scale-lr` rescales it for another total batch
+auto_scale_lr = dict(base_batch_size=4096)
+default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3), logger=dict(interval=50))

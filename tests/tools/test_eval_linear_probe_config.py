@@ -1,0 +1,119 @@
+"""The linear-probe configs build and train with the backbone frozen.
+
+Each config runs one iteration through MMEngine's Runner on tiny images, its
+backbone loaded by prefix from a plugin-style Runner checkpoint: afterwards
+the backbone (weights and BN statistics) still equals the checkpoint, the
+classifier has moved.
+"""
+import copy
+import os
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+import mec_plugin  # noqa: F401
+from mec_plugin.evaluation import build_backbone
+from _eval_data import TINY_BACKBONE, make_image_folder
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+BENCH = os.path.join(ROOT, 'configs', 'benchmarks', 'classification')
+CONFIGS = {
+    'mec_cifar': 'cifar10/resnet18-cifar_1xb4096-linear-lars-coslr-100e_cifar10.py',
+    'moco_cifar': 'cifar10/resnet18-cifar_1xb256-linear-steplr-100e_cifar10.py',
+}
+
+
+@pytest.fixture(scope='module')
+def pretrained(tmp_path_factory):
+    root = tmp_path_factory.mktemp('probe')
+    data = make_image_folder(str(root / 'data'), classes=4, per_class=2, size=16)
+    torch.manual_seed(11)
+    net = build_backbone(TINY_BACKBONE)
+    state = {f'backbone.{k}': v.clone() for k, v in net.state_dict().items()}
+    # a Runner checkpoint also holds the neck, the EMA teacher and mmengine objects
+    state['neck.fc0.weight'] = torch.randn(4, 4)
+    ckpt = str(root / 'epoch_1.pth')
+    torch.save(dict(state_dict=state, meta=dict(epoch=1), message_hub=dict(x=1)), ckpt)
+    return dict(root=root, data=data, ckpt=ckpt, ref={k[9:]: v for k, v in state.items()
+                                                       if k.startswith('backbone.')})
+
+
+def tiny_probe_cfg(name, pretrained):
+    cfg = Config.fromfile(os.path.join(BENCH, CONFIGS[name]))
+    bb = cfg.model.backbone
+    bb.update(stem_channels=8, base_channels=8, norm_cfg=dict(type='BN'))
+    bb.init_cfg.checkpoint = pretrained['ckpt']
+    if isinstance(cfg.model.neck, list):
+        cfg.model.neck[1].input_features = 64
+    cfg.model.head.update(in_channels=64, num_classes=4, topk=(1, ))
+    cfg.train_dataloader.update(batch_size=8, num_workers=0, persistent_workers=False)
+    cfg.train_dataloader.dataset.data_root = pretrained['data']
+    cfg.train_dataloader.dataset.pipeline[1].scale = 16  # RandomResizedCrop
+    cfg.data_preprocessor.num_classes = 4
+    cfg.train_cfg.max_epochs = 1
+    for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
+                'test_evaluator'):
+        cfg[key] = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
+    cfg.work_dir = str(pretrained['root'] / f'work_{name}')
+    cfg.env_cfg.dist_cfg = dict(backend='gloo')
+    return cfg
+
+
+@pytest.mark.parametrize('name', sorted(CONFIGS))
+def test_probe_trains_the_classifier_and_keeps_the_backbone(name, pretrained):
+    cfg = tiny_probe_cfg(name, pretrained)
+    runner = Runner.from_cfg(cfg)
+    model = runner.model
+    seen = {}
+
+    class Snapshot(Hook):
+        # the Runner initialises the weights inside train(): look just before the step
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            seen['fc'] = copy.deepcopy(model.head.fc.state_dict())
+
+    runner.register_hook(Snapshot())
+    runner.train()
+    fc_before = seen['fc']
+    assert runner.iter == 1
+    for k, v in model.backbone.state_dict().items():  # weights and BN statistics
+        assert torch.equal(v, pretrained['ref'][k]), k
+    assert all(not p.requires_grad for p in model.backbone.parameters())
+    assert not torch.equal(model.head.fc.weight, fc_before['weight'])
+    # fc ~ N(0, 0.01) with zero bias at the start
+    assert fc_before['weight'].std().item() == pytest.approx(0.01, rel=0.3)
+    assert fc_before['bias'].abs().max().item() == 0.0
+    if name == 'mec_cifar':
+        bn = model.neck[1].bn
+        assert not bn.affine and bn.eps == 1e-6 and bn.num_batches_tracked.item() == 1
+        assert type(runner.optim_wrapper.optimizer).__name__ == 'LARS'
+    else:
+        assert runner.optim_wrapper.optimizer.param_groups[0]['lr'] == pytest.approx(30.)
+
+
+@pytest.mark.parametrize('path,lr,batch', [
+    ('imagenet/resnet50_8xb512-linear-lars-coslr-100e_in1k.py', 0.48, 512),
+    ('imagenet/resnet50_8xb32-linear-steplr-100e_in1k.py', 30., 32),
+])
+def test_imagenet_probe_configs_follow_the_protocols(path, lr, batch):
+    cfg = Config.fromfile(os.path.join(BENCH, path))
+    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(lr)
+    assert cfg.train_dataloader.batch_size == batch
+    assert cfg.model.backbone.frozen_stages == 4
+    assert cfg.model.backbone.init_cfg.prefix == 'backbone.'
+    assert cfg.train_cfg.max_epochs == 100
+    from mmpretrain.registry import MODELS
+    from mmpretrain.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.backbone.init_cfg = None
+    model_cfg.backbone.depth = 18  # the same pipeline, 5x cheaper to build on a CPU
+    model_cfg.head.in_channels = 512
+    if isinstance(model_cfg.neck, list):
+        model_cfg.neck[1].input_features = 512
+    model = MODELS.build(model_cfg)
+    x = torch.randn(2, 3, 64, 64)
+    assert model(x, mode='tensor').shape == (2, 1000)

@@ -1,0 +1,48 @@
+"""Linear probe on saved features (the fast path of the linear protocols).
+
+    python tools/analysis/linear_probe_features.py FEATURES [--protocol mec|moco]
+        [--epochs 100] [--batch-size 4096] [--lr LR] [--out linear.json]
+
+FEATURES is written by ``extract_features.py`` (``train`` and ``test``
+splits). ``mec``: BatchNorm1d without affine (eps 1e-6) + Linear N(0, 0.01),
+mmpretrain's LARS, lr 0.03 x B / 256, cosine; ``moco``: Linear only, SGD lr 30,
+x0.1 at 60 % / 80 % of the epochs. The features were extracted once without
+augmentation, so this approximates the Runner-based probes of
+``configs/benchmarks/classification/`` (which crop and flip every epoch).
+"""
+import argparse
+import json
+import time
+
+from mec_plugin.evaluation import linear_probe_on_features, load_features
+
+
+def main():
+    p = argparse.ArgumentParser(description='linear probe on saved features')
+    p.add_argument('features')
+    p.add_argument('--protocol', choices=['mec', 'moco'], default='mec')
+    p.add_argument('--epochs', type=int, default=100)
+    p.add_argument('--batch-size', type=int, default=None,
+                   help='defaults to 4096 (mec) or 256 (moco)')
+    p.add_argument('--lr', type=float, default=None, help="defaults to the protocol's")
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--out')
+    args = p.parse_args()
+    data = load_features(args.features)
+    (train_x, train_y), (test_x, test_y) = data['train'], data['test']
+    mec = args.protocol == 'mec'
+    t0 = time.time()
+    result = linear_probe_on_features(
+        train_x, train_y, test_x, test_y, args.epochs,
+        args.batch_size or (4096 if mec else 256), args.lr,
+        optimizer='lars' if mec else 'sgd', bn=mec, seed=args.seed)
+    result.update(protocol=args.protocol, checkpoint=data['meta'].get('checkpoint'),
+                  seconds=round(time.time() - t0, 1))
+    print(json.dumps(result, indent=2))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
