@@ -6,6 +6,7 @@ registered class, so ``'mec_plugin.MEC'`` also resolves from mmdet / mmseg.
 """
 from .registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS  # noqa: F401 (first: see compat)
 from .compat import register_local_checkpoint_loader, fix_mmcv_adjust_hue_for_numpy_2
+from .datasets import *  # noqa: F401,F403
 from .engine import *  # noqa: F401,F403
 from .evaluation import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403

@@ -95,7 +95,8 @@ def test_every_mec_config_builds_a_model_that_computes_a_loss(path):
                                          (1, 28, 28))])
 def test_small_dataset_pipelines_make_two_views(name, shape):
     cfg = load(name)
-    steps = cfg.train_dataloader.dataset.pipeline
+    dataset = cfg.train_dataloader.dataset
+    steps = (dataset.dataset if dataset.type == 'SpreadSubset' else dataset).pipeline
     steps = [s for s in steps if s['type'] != 'LoadImageFromFile']
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (shape[1], shape[2], 3) if shape[0] == 3 else shape[1:], np.uint8)

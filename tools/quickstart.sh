@@ -47,7 +47,7 @@ else
   done
 fi
 ROOT=$(cd "$ROOT" && pwd)
-DATA_OPTS=(train_dataloader.dataset.data_root="$ROOT/" knn_train_dataloader.dataset.data_root="$ROOT/"
+DATA_OPTS=(train_dataloader.dataset.dataset.data_root="$ROOT/" knn_train_dataloader.dataset.dataset.data_root="$ROOT/"
            knn_test_dataloader.dataset.data_root="$ROOT/")
 echo "config: $CONFIG"
 echo "data:   $ROOT"

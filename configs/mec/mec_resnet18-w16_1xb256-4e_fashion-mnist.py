@@ -10,7 +10,11 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 model = dict(backbone=dict(in_channels=1))
-train_dataloader = dict(batch_size=256, dataset=dict(indices=10240))
-knn_train_dataloader = dict(dataset=dict(indices=20000))
+# Subsets spread evenly over the (possibly class-sorted) training set: a plain
+# `indices=N` would keep the first N images, i.e. the first classes only.
+train_dataloader = dict(batch_size=256, dataset=dict(
+    _delete_=True, type='SpreadSubset', num_samples=10240, dataset={{_base_.train_dataloader.dataset}}))
+knn_train_dataloader = dict(dataset=dict(
+    _delete_=True, type='SpreadSubset', num_samples=20000, dataset={{_base_.knn_train_dataloader.dataset}}))
 # save only at the end; log every 10 iterations (40 an epoch)
 default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1), logger=dict(interval=10))

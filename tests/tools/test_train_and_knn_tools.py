@@ -20,9 +20,11 @@ def run(*args, timeout=600):
 
 
 def data_options(root):
-    return [f'{k}.dataset.data_root={root}/' for k in
-            ('train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader')] + [
-                # (the configs' integer `indices` subsets keep all 16 images here)
+    # the quick config wraps its training sets in SpreadSubset (dataset.dataset),
+    # which keeps all 16 images here
+    return [f'{k}.dataset.dataset.data_root={root}/' for k in
+            ('train_dataloader', 'knn_train_dataloader')] + [
+                f'knn_test_dataloader.dataset.data_root={root}/',
                 'train_dataloader.batch_size=8', 'default_hooks.checkpoint.interval=1',
                 'default_hooks.checkpoint.max_keep_ckpts=3', 'default_hooks.logger.interval=1', 'train_dataloader.num_workers=0',
                 'train_dataloader.persistent_workers=False', 'knn_train_dataloader.num_workers=0',

@@ -1,0 +1,3 @@
+from .spread_subset import SpreadSubset
+
+__all__ = ['SpreadSubset']

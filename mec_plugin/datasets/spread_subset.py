@@ -1,0 +1,39 @@
+from typing import Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from mec_plugin.registry import DATASETS
+
+
+@DATASETS.register_module()
+class SpreadSubset:
+    """``num_samples`` items spread evenly over a dataset, deterministically.
+
+    mmengine's ``indices=N`` keeps the *first* N items, which on a
+    class-sorted ImageFolder tree (CIFAR-10 as ``train/<class>/*``) means the
+    first two or three classes only. This wrapper keeps items
+    ``floor(i * len / num_samples)``, i.e. every class in proportion.
+
+    Args:
+        dataset (dict | BaseDataset): the dataset (config) to subsample.
+        num_samples (int): how many items to keep; all of them if the
+            dataset is smaller.
+    """
+
+    def __init__(self, dataset: Union[dict, BaseDataset], num_samples: int) -> None:
+        if num_samples < 1:
+            raise ValueError(f'SpreadSubset: num_samples must be >= 1, got {num_samples}')
+        self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        total = len(self.dataset)
+        if num_samples >= total:
+            self.indices = np.arange(total)
+        else:
+            self.indices = (np.arange(num_samples) * total) // num_samples
+        self.metainfo = getattr(self.dataset, 'metainfo', {})
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, idx: int):
+        return self.dataset[int(self.indices[idx])]
