@@ -235,3 +235,14 @@ def test_a_plain_mmpretrain_config_with_custom_imports_trains(image_root, tmp_pa
     logs = scalars(str(tmp_path / 'work'))
     assert len(logs) == 1 and np.isfinite(logs[0]['loss'])
     assert logs[0]['lamda_inv'] == pytest.approx(4 * 64. / 32 * 8)  # m eps^2 / d x 8 at iteration 0
+
+
+def test_a_non_finite_loss_stops_training_with_the_likely_causes(image_root, tmp_path):
+    cfg = tiny_cfg(image_root, str(tmp_path), max_epochs=2)
+    cfg.optim_wrapper.optimizer.lr = 1e30  # blows the weights up within a few steps
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(RuntimeError, match='the loss is (nan|inf|-inf)') as err:
+        runner.train()
+    message = str(err.value)
+    assert 'Taylor series diverged' in message and 'learning rate is too high' in message
+    assert not os.path.exists(os.path.join(str(tmp_path), 'epoch_2.pth'))

@@ -1,3 +1,4 @@
+import math
 from typing import Optional
 
 from mmengine.hooks import Hook
@@ -27,6 +28,9 @@ class MECLambdaWarmupHook(Hook):
     over the first ``warmup_epochs`` epochs (or ``warmup_iters``) and stays
     there. Early training is then dominated by the alignment term; the
     higher-order (uniformity) terms switch on as lambda grows.
+
+    A non-finite loss stops training with an error that names the likely
+    causes (Taylor divergence, learning rate) instead of training on NaNs.
 
     Every ``radius_interval`` iterations it asks the head for a cheap
     subspace-iteration estimate of the spectral radius rho(C), logs it as
@@ -77,6 +81,30 @@ class MECLambdaWarmupHook(Hook):
                             f'MECHead, got {type(head).__name__}')
         return head
 
+    @staticmethod
+    def _stop_on_non_finite_loss(runner, head) -> None:
+        """Stop before a NaN / inf loss reaches a checkpoint, saying why.
+
+        Reads the loss RuntimeInfoHook (priority VERY_HIGH) already copied to
+        the MessageHub as a float, so it adds no device sync.
+        """
+        try:
+            loss = runner.message_hub.get_scalar('train/loss').current()
+        except KeyError:
+            return
+        if math.isfinite(loss):
+            return
+        radius = runner.message_hub.runtime_info.get('mec_last_radius')
+        lr = runner.optim_wrapper.get_lr() if hasattr(runner, 'optim_wrapper') else {}
+        raise RuntimeError(
+            f'MEC: the loss is {loss} at iteration {runner.iter + 1}; training stopped '
+            'before it reaches a checkpoint (the last good one is in the work dir). '
+            f'Likely causes: the Taylor series diverged (last spectral radius '
+            f'{radius if radius is not None else "not measured"}, 1/lambda = '
+            f'{head.last_lamda_inv:.4g}, eps_square = {head.eps_square:g}: raise '
+            "eps_square or use model.head.mode='exact'), or the learning rate is too high "
+            f'(now {lr}).')
+
     def before_train(self, runner) -> None:
         # fail before the first step, naming the value, rather than in BatchNorm
         batch = getattr(runner.train_dataloader, 'batch_size', None)
@@ -97,11 +125,13 @@ class MECLambdaWarmupHook(Hook):
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         head = self._head(runner)
+        self._stop_on_non_finite_loss(runner, head)
         if head.last_radius is None:
             return
         radius = float(head.last_radius)  # the only sync, every radius_interval
         head.last_radius = None
         runner.message_hub.update_scalar('train/taylor_radius', radius)
+        runner.message_hub.update_info('mec_last_radius', round(radius, 4))
         if radius >= self.warn_radius and self._warned:
             runner.logger.warning(f'MEC Taylor guard: spectral radius {radius:.3g} at iteration '
                                   f'{runner.iter + 1} (still >= {self.warn_radius:g})')

@@ -159,7 +159,8 @@ def taylor_spectral_radius(p: Tensor,
     never formed).
 
     Returns:
-        Tensor: a 0-dim float tensor on ``p``'s device.
+        Tensor: a 0-dim float tensor on ``p``'s device (NaN for non-finite
+        embeddings).
     """
     with torch.autocast(device_type=p.device.type, enabled=False):
         p, z = _normalised_fp32(p, z)
@@ -169,7 +170,11 @@ def taylor_spectral_radius(p: Tensor,
         for _ in range(num_iters):
             q = torch.linalg.qr(p @ (z.t() @ q))[0]
         ritz = q.t() @ (p @ (z.t() @ q)) / lamda_inv
-        return torch.linalg.eigvals(ritz).abs().max()
+        # torch 2.14's CPU eigvals segfaults on NaN input: a non-finite batch
+        # (diverged training) gets NaN back, decided without a device sync
+        finite = torch.isfinite(ritz).all()
+        radius = torch.linalg.eigvals(torch.where(finite, ritz, 0.)).abs().max()
+        return torch.where(finite, radius, float('nan'))
 
 
 def coding_length_scale(m: int, d: int) -> float:

@@ -183,3 +183,9 @@ def test_default_radius_estimate_on_clustered_embeddings():
         rho = torch.linalg.eigvals(pn @ zn.T / lamda_inv).abs().max().item()
         est = taylor_spectral_radius(p, z, lamda_inv, generator=g).item()
         assert est == pytest.approx(rho, rel=0.02)
+
+
+def test_radius_of_non_finite_embeddings_is_nan_not_a_crash():
+    p = torch.randn(8, 4)
+    p[3, 1] = float('nan')
+    assert torch.isnan(taylor_spectral_radius(p, torch.randn(8, 4), 2.))
