@@ -105,3 +105,12 @@ def test_small_dataset_pipelines_make_two_views(name, shape):
         results = TRANSFORMS.build(step)(results)
     views = results['inputs']
     assert len(views) == 2 and all(tuple(v.shape) == shape for v in views)
+
+
+def test_package_namespaces_are_not_shadowed():
+    # `from .models import *` once rebound mec_plugin.utils to mec_plugin.models.utils
+    import mec_plugin.utils
+    import mec_plugin.utils.checkpoint
+    assert mec_plugin.utils.__name__ == 'mec_plugin.utils'
+    assert callable(mec_plugin.utils.all_gather_with_grad)
+    assert mec_plugin.MEC.__name__ == 'MEC' and callable(mec_plugin.mec_loss)
