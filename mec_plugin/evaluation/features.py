@@ -19,12 +19,13 @@ import torch.nn as nn
 from torch import Tensor
 
 from mec_plugin.registry import MODELS
+from mec_plugin.utils.checkpoint import PLUGIN_PREFIXES
 
-# Where each kind of weights lives inside a checkpoint of this plugin.
-WEIGHT_PREFIXES = {
-    'student': 'backbone.',
-    'teacher': 'teacher.module.0.',  # ForeachCosineEMA(Sequential(backbone, neck))
-}
+# Where each kind of weights lives inside a checkpoint of this plugin
+# (student ``backbone.*``; EMA teacher ``teacher.module.0.*`` of
+# ForeachCosineEMA(Sequential(backbone, neck))). One table for the evaluation
+# tools and the converters, kept in the import-free checkpoint module.
+WEIGHT_PREFIXES = PLUGIN_PREFIXES
 
 
 def backbone_state_dict(state_dict: Dict[str, Tensor], weights: str = 'student') -> Dict[str, Tensor]:

@@ -46,8 +46,8 @@ RESNET_DEPTHS = {
 }
 DEPTH_SETTINGS = {depth: (block, blocks) for (block, blocks), depth in RESNET_DEPTHS.items()}
 
-#: where the backbone lives in a plugin checkpoint (same as
-#: ``mec_plugin.evaluation.features.WEIGHT_PREFIXES``, which is the source).
+#: where the backbone lives in a plugin checkpoint (the one table; the
+#: evaluation tools use it as ``features.WEIGHT_PREFIXES``).
 PLUGIN_PREFIXES = {'student': 'backbone.', 'teacher': 'teacher.module.0.'}
 OFFICIAL_ENCODER = 'module.encoder.'
 #: parts of an official MEC checkpoint that are not the backbone.
