@@ -112,7 +112,8 @@ class MECHead(BaseModule):
         losses = dict(
             loss=-lamda_inv * per_sample,
             coding_length=per_sample.detach() * coding_length_scale(m, d),
-            lamda_inv=torch.tensor(lamda_inv, device=per_sample.device))
+            # a fill kernel, not a host-to-device copy (no sync per step)
+            lamda_inv=per_sample.new_full((), float(lamda_inv)).detach())
         if terms is not None and self.log_terms:
             for k, term in enumerate(terms.detach(), start=1):
                 losses[f'taylor_{k}'] = term

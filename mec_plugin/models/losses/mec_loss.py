@@ -98,10 +98,9 @@ def taylor_trace_terms(p: Tensor,
                 b = k - a
                 # Tr(C^a C^b) = sum_ij (C^a)_ij (C^b)_ji
                 traces.append((powers[a - 1] * powers[b - 1].t()).sum())
-        traces = torch.stack(traces)
-        signs = torch.tensor([(-1.0)**k / (k + 1) for k in range(order)],
-                             device=traces.device, dtype=traces.dtype)
-        return traces * signs
+        # Python-float coefficients: a torch.tensor() of them would be a
+        # host-to-device copy (a sync, and not CUDA-graph capturable) per call.
+        return torch.stack([t * ((-1.0)**k / (k + 1)) for k, t in enumerate(traces)])
 
 
 def mec_loss(p: Tensor,

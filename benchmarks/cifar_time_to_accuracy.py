@@ -1,0 +1,398 @@
+"""Time to accuracy of MEC ResNet-18 on CIFAR-10 on one device: a device-side
+data path against the config's CPU-worker pipeline, in the same run.
+
+    python benchmarks/cifar_time_to_accuracy.py --device cuda --epochs 200 \\
+        --out work_dirs/bench/cifar_tta.json
+    python benchmarks/cifar_time_to_accuracy.py --device cpu --quick --out /tmp/cifar.json
+
+* Data: CIFAR-10 as an ImageFolder tree (``--data-root``, default
+  ``data/cifar10``); when it is missing, ``cifar10-{train,test}.tar.gz`` from
+  ``--tarballs`` (default ``.data`` then ``../shared/data``) are unpacked there.
+* Device path: the whole training set as one uint8 tensor on the device; per
+  step a random batch is indexed out and both views are made in batches by
+  :mod:`mec_plugin.datasets.gpu_augment`, translated from the config's
+  ``MultiView`` pipeline; then ``model.train_step(data, optim_wrapper)`` with
+  the config's model, data preprocessor and optim wrapper (bf16
+  ``AmpOptimWrapper`` on CUDA), the config's lr schedule per iteration and
+  the ``MECLambdaWarmupHook`` of the config before each step.
+* CPU-worker path: the config's own ``train_dataloader`` (mmpretrain
+  ``CustomDataset`` + PIL pipeline in ``num_workers`` processes) feeding the
+  same kind of model for ``--cpu-iters`` steps (a separate model, so the
+  device path's accuracy is not affected), and the loader alone.
+* Result: wall time, images/s of both, k-NN top-1 of the device-path model's
+  student backbone (k = 200, T = 0.1, cosine, exp weighting;
+  ``mec_plugin.evaluation.knn_predict``) on the test split.
+"""
+import argparse
+import copy
+import glob
+import math
+import os
+import os.path as osp
+import sys
+import tarfile
+import time
+import types
+from multiprocessing import Pool
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _common import (ROOT, configure_threads, env_info, peak_memory_gib,  # noqa: E402
+                     reset_peak_memory, resolve_device, synchronize, write_json)
+
+CONFIG = osp.join(ROOT, 'configs/mec/mec_resnet18_1xb512-200e_cifar10.py')
+TARGET = dict(epochs=200, seconds=600., images_per_s=17000., knn_top1=87.)
+
+
+# --------------------------------------------------------------------------- data
+def ensure_image_folder(data_root: str, tarballs: List[str]) -> str:
+    if osp.isdir(osp.join(data_root, 'train')) and osp.isdir(osp.join(data_root, 'test')):
+        return data_root
+    for folder in tarballs:
+        parts = [osp.join(folder, f'cifar10-{s}.tar.gz') for s in ('train', 'test')]
+        if all(osp.exists(p) for p in parts):
+            os.makedirs(data_root, exist_ok=True)
+            for p in parts:
+                with tarfile.open(p) as tar:
+                    tar.extractall(data_root, filter='data')
+            return data_root
+    raise FileNotFoundError(f'no CIFAR-10 ImageFolder at {data_root} and no cifar10-*.tar.gz in '
+                            f'{tarballs} (see docs/benchmarks.md)')
+
+
+def list_split(data_root: str, split: str, limit: Optional[int]) -> Tuple[List[str], List[int]]:
+    """Files and labels of a split; with ``limit``, a class-balanced subset."""
+    classes = sorted(d for d in os.listdir(osp.join(data_root, split))
+                     if osp.isdir(osp.join(data_root, split, d)))
+    per_class = [sorted(glob.glob(osp.join(data_root, split, c, '*'))) for c in classes]
+    if limit is not None:
+        k = max(1, limit // len(classes))
+        per_class = [f[:k] for f in per_class]
+    files = [f for fs in per_class for f in fs]
+    labels = [i for i, fs in enumerate(per_class) for _ in fs]
+    return files, labels
+
+
+def _read_rgb(path: str) -> np.ndarray:
+    from PIL import Image
+    with Image.open(path) as im:
+        return np.asarray(im.convert('RGB'), dtype=np.uint8)
+
+
+def load_images(files: List[str], workers: int) -> torch.Tensor:
+    """[N, 3, H, W] uint8 RGB."""
+    if workers > 1 and len(files) > 1000:
+        with Pool(workers) as pool:
+            arrays = pool.map(_read_rgb, files, chunksize=256)
+    else:
+        arrays = [_read_rgb(f) for f in files]
+    return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+
+
+# --------------------------------------------------------------------------- model
+def load_config(args):
+    from mmengine.config import Config
+    cfg = Config.fromfile(args.config)
+    if args.quick:  # a narrow CIFAR ResNet-18 and heads
+        w, d = 8, 32
+        cfg.model.backbone.update(stem_channels=w, base_channels=w)
+        cfg.model.neck.update(in_channels=w * 8, hid_channels=d, out_channels=d)
+        cfg.model.head.predictor.update(in_channels=d, hid_channels=d // 4, out_channels=d)
+    cfg.model.data_preprocessor = cfg.data_preprocessor
+    return cfg
+
+
+def schedule(cfg, epochs: int) -> Tuple[int, List[dict], dict]:
+    """The config's lr and 1/lambda warm-ups scaled to ``epochs`` (same fraction)."""
+    max_epochs = cfg.train_cfg.max_epochs
+    warmup = max(1, round(cfg.param_scheduler[0]['end'] * epochs / max_epochs))
+    warmup = min(warmup, epochs)
+    lr = [dict(type='LinearLR', start_factor=1e-8, by_epoch=True, begin=0, end=warmup,
+               convert_to_iter_based=True)]
+    if epochs > warmup:
+        lr.append(dict(type='CosineAnnealingLR', T_max=epochs - warmup, eta_min=0., by_epoch=True,
+                       begin=warmup, end=epochs, convert_to_iter_based=True))
+    hook = [copy.deepcopy(h) for h in cfg.custom_hooks if h['type'] == 'MECLambdaWarmupHook'][0]
+    hook['warmup_epochs'] = warmup
+    return warmup, lr, hook
+
+
+def build_training(cfg, args, device, iters_per_epoch: int, epochs: int):
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import PARAM_SCHEDULERS
+    from mmpretrain.registry import HOOKS, MODELS
+    torch.manual_seed(args.seed)
+    model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(device)
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    if args.compile:
+        model.backbone.compile()
+        model.neck.compile()
+        model.teacher.module.compile()
+    ow = copy.deepcopy(cfg.optim_wrapper.to_dict())
+    ow['optimizer']['lr'] = ow['optimizer']['lr'] * args.batch / 256  # auto_scale_lr
+    if args.amp == 'bf16':
+        ow.update(type='AmpOptimWrapper', dtype='bfloat16')
+    optim_wrapper = build_optim_wrapper(model, ow)
+    _, lr_cfgs, hook_cfg = schedule(cfg, epochs)
+    schedulers = []
+    for s in lr_cfgs:
+        s = dict(s)
+        kind = PARAM_SCHEDULERS.get(s.pop('type'))
+        s.pop('convert_to_iter_based')
+        schedulers.append(kind.build_iter_from_epoch(optim_wrapper, epoch_length=iters_per_epoch,
+                                                     **s))
+    hook = HOOKS.build(hook_cfg)
+    from mmengine.logging import MessageHub, MMLogger
+    hub = MessageHub.get_current_instance()
+    hub.update_info('max_iters', iters_per_epoch * epochs)  # the EMA's cosine schedule
+    runner = types.SimpleNamespace(model=model, optim_wrapper=optim_wrapper, iter=0,
+                                   train_dataloader=range(iters_per_epoch), world_size=1,
+                                   message_hub=hub, logger=MMLogger.get_current_instance())
+    return model, optim_wrapper, schedulers, hook, runner
+
+
+def runner_step(model, optim_wrapper, schedulers, hook, runner, it: int, data: dict):
+    """One Runner iteration: the 1/lambda hook, train_step, the iteration-based lr step."""
+    runner.iter = it
+    hook.before_train_iter(runner, it, data)
+    outputs = model.train_step(data, optim_wrapper)
+    hook.after_train_iter(runner, it, data, outputs)
+    for s in schedulers:
+        s.step()
+    return outputs
+
+
+# --------------------------------------------------------------------------- paths
+def device_path(cfg, args, device, train_bgr: torch.Tensor) -> Dict:
+    from mec_plugin.datasets.gpu_augment import multiview_from_pipeline
+    views = multiview_from_pipeline(cfg.train_pipeline)
+    n = train_bgr.shape[0]
+    iters_per_epoch = n // args.batch  # drop_last, as the config's loader
+    if iters_per_epoch < 1:
+        raise ValueError(f'--batch {args.batch} is larger than the {n} training images')
+    model, optim_wrapper, schedulers, hook, runner = build_training(
+        cfg, args, device, iters_per_epoch, args.epochs)
+    data_gpu = train_bgr.to(device)
+    g = torch.Generator(device=device).manual_seed(args.seed)
+    model.train()
+    reset_peak_memory(device)
+    epoch_s, last = [], None
+    synchronize(device)
+    t0 = time.perf_counter()
+    it = 0
+    for epoch in range(args.epochs):
+        te = time.perf_counter()
+        perm = torch.randperm(n, device=device, generator=g)
+        for b in range(iters_per_epoch):
+            rgb = data_gpu[perm[b * args.batch:(b + 1) * args.batch]].flip(1)
+            # the preprocessor's to_rgb flips BGR -> RGB: hand it BGR, as LoadImageFromFile does
+            inputs = [v(rgb, g).flip(1) for v in views]
+            last = runner_step(model, optim_wrapper, schedulers, hook, runner, it,
+                               dict(inputs=inputs, data_samples=None))
+            it += 1
+        synchronize(device)
+        epoch_s.append(time.perf_counter() - te)
+        if args.log_every and (epoch + 1) % args.log_every == 0:
+            print(f'epoch {epoch + 1}/{args.epochs}: {epoch_s[-1]:.2f} s, '
+                  f"loss {float(last['loss'].detach()):.4f}", flush=True)
+    train_s = time.perf_counter() - t0
+    images = iters_per_epoch * args.batch * args.epochs
+    out = dict(train_seconds=train_s, images_per_s=images / train_s, iters=it,
+               iters_per_epoch=iters_per_epoch, epoch_seconds=epoch_s,
+               final_loss=float(last['loss'].detach()), peak_mem_gib=peak_memory_gib(device))
+    out['loss_finite'] = math.isfinite(out['final_loss'])
+    return model, out
+
+
+def cpu_worker_path(cfg, args, device, data_root: str) -> Dict:
+    """The config's DataLoader (CPU workers) feeding train steps, and the loader alone."""
+    from mmengine.runner import Runner
+    loader_cfg = copy.deepcopy(cfg.train_dataloader.to_dict())
+    loader_cfg['batch_size'] = args.batch
+    loader_cfg['num_workers'] = args.cpu_workers if args.cpu_workers is not None \
+        else loader_cfg['num_workers']
+    loader_cfg['persistent_workers'] = loader_cfg['num_workers'] > 0
+    loader_cfg['pin_memory'] = device.type == 'cuda'
+    loader_cfg['dataset']['data_root'] = data_root
+    if args.train_limit is not None:
+        loader_cfg['dataset'] = dict(type='SpreadSubset', num_samples=args.train_limit,
+                                     dataset=loader_cfg['dataset'])
+    loader = Runner.build_dataloader(loader_cfg, seed=args.seed)
+    total = args.cpu_warmup + args.cpu_iters
+    model, optim_wrapper, schedulers, hook, runner = build_training(
+        cfg, args, device, max(1, len(loader)), args.epochs)
+    model.train()
+    it, t0, batches = 0, None, iter(loader)
+    while it < total:
+        try:
+            data = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            continue
+        if it == args.cpu_warmup:
+            synchronize(device)
+            t0 = time.perf_counter()
+        runner_step(model, optim_wrapper, schedulers, hook, runner, it, data)
+        it += 1
+    synchronize(device)
+    step_s = time.perf_counter() - t0
+    # the loader alone: can the workers keep up at all?
+    it, t1, batches = 0, None, iter(loader)
+    while it < total:
+        try:
+            next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            continue
+        if it == args.cpu_warmup:
+            t1 = time.perf_counter()
+        it += 1
+    loader_s = time.perf_counter() - t1
+    del model, optim_wrapper, loader, batches
+    return dict(images_per_s=args.batch * args.cpu_iters / step_s,
+                loader_only_images_per_s=args.batch * args.cpu_iters / loader_s,
+                iters=args.cpu_iters, warmup=args.cpu_warmup,
+                num_workers=loader_cfg['num_workers'])
+
+
+@torch.no_grad()
+def knn_top1(model, cfg, train_rgb, train_labels, test_rgb, test_labels, device, args) -> Dict:
+    from mec_plugin.evaluation import knn_predict
+    mean = torch.tensor(cfg.data_preprocessor.mean, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(cfg.data_preprocessor.std, device=device).view(1, 3, 1, 1)
+    backbone = model.backbone
+    backbone.eval()
+
+    def feats(images):
+        out = []
+        for i in range(0, images.shape[0], 1024):
+            x = (images[i:i + 1024].to(device).float() - mean) / std
+            if args.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            out.append(backbone(x)[-1].float().mean(dim=(2, 3)))
+        return torch.cat(out)
+
+    t0 = time.perf_counter()
+    train_f, test_f = feats(train_rgb), feats(test_rgb)
+    k = min(args.knn_k, train_f.shape[0])
+    pred = knn_predict(train_f, train_labels.to(device), test_f, k=k, metric='cosine',
+                       weighting='exp', temperature=args.knn_t, num_classes=10)
+    acc = 100.0 * (pred.cpu() == test_labels).float().mean().item()
+    return dict(knn_top1=acc, k=k, temperature=args.knn_t, metric='cosine', weighting='exp',
+                num_train=int(train_f.shape[0]), num_test=int(test_f.shape[0]),
+                seconds=time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------- main
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--device', default='auto')
+    parser.add_argument('--quick', action='store_true',
+                        help='320 training / 200 test images, 1 epoch, a narrow network, '
+                             'batch 32, 2 CPU-pipeline steps')
+    parser.add_argument('--config', default=CONFIG)
+    parser.add_argument('--data-root', default=osp.join(ROOT, 'data/cifar10'))
+    parser.add_argument('--tarballs', nargs='+',
+                        default=[osp.join(ROOT, '.data'), osp.join(ROOT, '..', 'shared', 'data')])
+    parser.add_argument('--epochs', type=int)
+    parser.add_argument('--batch', type=int, help="default: the config's (512)")
+    parser.add_argument('--amp', choices=('bf16', 'fp32'),
+                        help='default bf16 on CUDA, fp32 on the CPU')
+    parser.add_argument('--channels-last', action='store_true')
+    parser.add_argument('--compile', action='store_true',
+                        help='compile backbone, projector and teacher in place')
+    parser.add_argument('--train-limit', type=int, help='class-balanced training subset')
+    parser.add_argument('--test-limit', type=int, help='class-balanced test subset')
+    parser.add_argument('--skip-cpu-path', action='store_true')
+    parser.add_argument('--cpu-iters', type=int)
+    parser.add_argument('--cpu-warmup', type=int)
+    parser.add_argument('--cpu-workers', type=int, help="default: the config's num_workers")
+    parser.add_argument('--load-workers', type=int, default=min(16, os.cpu_count() or 1),
+                        help='processes decoding the images into the device tensor')
+    parser.add_argument('--knn-k', type=int, default=200)
+    parser.add_argument('--knn-t', type=float, default=0.1)
+    parser.add_argument('--threads', type=int, help='CPU threads (default 1 on the CPU)')
+    parser.add_argument('--log-every', type=int, default=10, help='epochs between prints')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--out')
+    args = parser.parse_args(argv)
+    quick = dict(epochs=1, batch=32, train_limit=320, test_limit=200, cpu_iters=2, cpu_warmup=1,
+                 cpu_workers=0)
+    full = dict(epochs=200, batch=None, train_limit=None, test_limit=None, cpu_iters=50,
+                cpu_warmup=10, cpu_workers=None)
+    for k, v in (quick if args.quick else full).items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    for name in ('epochs', 'cpu_iters', 'knn_k'):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    return args
+
+
+def main(argv=None) -> Dict:
+    args = parse_args(argv)
+    device = resolve_device(args.device)
+    configure_threads(device, args.threads)
+    args.amp = args.amp or ('bf16' if device.type == 'cuda' else 'fp32')
+    if args.amp == 'bf16' and device.type != 'cuda':
+        raise ValueError("--amp bf16 needs CUDA (MMEngine's AmpOptimWrapper is GPU-only)")
+    torch.backends.cudnn.benchmark = True
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('mmengine', log_level='ERROR')
+    from mmengine.registry import init_default_scope
+    import mec_plugin  # noqa: F401
+    init_default_scope('mmpretrain')
+    cfg = load_config(args)
+    args.batch = args.batch or cfg.train_dataloader.batch_size
+    record = dict(benchmark='cifar_time_to_accuracy', **env_info(device), quick=args.quick,
+                  config=osp.relpath(args.config, ROOT), epochs=args.epochs, batch=args.batch,
+                  amp=args.amp, channels_last=args.channels_last, compile=args.compile,
+                  head_mode=cfg.model.head.mode)
+    t_start = time.perf_counter()
+    data_root = ensure_image_folder(args.data_root, args.tarballs)
+    t0 = time.perf_counter()
+    train_files, train_labels = list_split(data_root, 'train', args.train_limit)
+    test_files, test_labels = list_split(data_root, 'test', args.test_limit)
+    train_rgb = load_images(train_files, args.load_workers)
+    test_rgb = load_images(test_files, args.load_workers)
+    record['data'] = dict(root=osp.relpath(data_root, ROOT), num_train=len(train_files),
+                          num_test=len(test_files), load_seconds=time.perf_counter() - t0)
+    print(f"loaded {len(train_files)} train / {len(test_files)} test images in "
+          f"{record['data']['load_seconds']:.1f} s", flush=True)
+    if not args.skip_cpu_path:
+        record['cpu_worker_path'] = cpu_worker_path(cfg, args, device, data_root)
+        print(f"CPU-worker pipeline: {record['cpu_worker_path']['images_per_s']:.1f} images/s "
+              f"(loader alone {record['cpu_worker_path']['loader_only_images_per_s']:.1f})",
+              flush=True)
+    model, res = device_path(cfg, args, device, train_rgb.flip(1))
+    record['device_path'] = res
+    print(f"device path: {args.epochs} epochs in {res['train_seconds']:.1f} s, "
+          f"{res['images_per_s']:.1f} images/s", flush=True)
+    record['knn'] = knn_top1(model, cfg, train_rgb, torch.tensor(train_labels), test_rgb,
+                             torch.tensor(test_labels), device, args)
+    print(f"k-NN top-1 (k={record['knn']['k']}, T={args.knn_t}, cosine): "
+          f"{record['knn']['knn_top1']:.2f} %", flush=True)
+    record['total_seconds'] = time.perf_counter() - t_start
+    if 'cpu_worker_path' in record:
+        record['device_over_cpu_worker'] = (res['images_per_s']
+                                            / record['cpu_worker_path']['images_per_s'])
+    record['target'] = dict(TARGET, applies=(device.type == 'cuda' and not args.quick
+                                             and args.epochs == TARGET['epochs']
+                                             and args.train_limit is None))
+    if record['target']['applies']:
+        record['target'].update(
+            met_time=res['train_seconds'] <= TARGET['seconds'],
+            met_throughput=res['images_per_s'] >= TARGET['images_per_s'],
+            met_accuracy=record['knn']['knn_top1'] >= TARGET['knn_top1'])
+    write_json(args.out, record)
+    return record
+
+
+if __name__ == '__main__':
+    main()

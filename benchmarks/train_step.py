@@ -1,0 +1,401 @@
+"""Training-step throughput of MEC ResNet-50 in the plugin, against a plain
+PyTorch loop written the way the official code is and mmpretrain's BYOL.
+
+    python benchmarks/train_step.py --device cuda --out work_dirs/bench/train_step.json
+    python benchmarks/train_step.py --device cpu --quick --out /tmp/train_step.json
+
+All paths see the same synthetic uint8 views (two [B, 3, S, S] tensors in
+host memory, pinned on a GPU machine, as a DataLoader with pin_memory would
+deliver them) and report images/s (B images = 2B views per step) and, on
+CUDA, the peak allocated memory.
+
+* ``plugin``: the headline config (``configs/mec_r50_8xb64_100e.py``; SyncBN
+  reverted to BN as the Runner does on one process), its data preprocessor,
+  model and MMEngine optim wrapper (``AmpOptimWrapper(dtype='bfloat16')``
+  for bf16), driven as a Runner iteration is: ``RuntimeInfoHook`` and
+  ``MECLambdaWarmupHook`` before / after ``model.train_step(data,
+  optim_wrapper)``. The teacher's EMA update is inside ``MEC.loss`` (at the
+  start of each step), so it is timed as part of the step. ``RuntimeInfoHook``
+  reads each logged value back to the host -- the one synchronisation a
+  Runner iteration makes by design; ``--no-hooks`` times the bare step.
+* ``plain``: torchvision ResNet-50 with the official projector and predictor,
+  an EMA teacher updated by a per-parameter loop after the optimizer step,
+  the order-4 Taylor loss by repeated m x m products, ``loss.item()`` each
+  step for the meter (all as the official ``main_pretrain.py``); fp32 and
+  bf16 autocast + channels_last.
+* ``byol``: mmpretrain's own BYOL config file (LARS, its EMA target), fp32 and
+  bf16 ``AmpOptimWrapper``.
+
+With ``--sync-debug`` (CUDA) one extra step of each path runs under
+``torch.cuda.set_sync_debug_mode('warn')`` and the synchronising calls are
+counted and located.
+"""
+import argparse
+import copy
+import gc
+import math
+import os
+import os.path as osp
+import sys
+import time
+import types
+from typing import Callable, Dict, List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _common import (ROOT, configure_threads, count_syncs, env_info, peak_memory_gib, reset_peak_memory,  # noqa: E402
+                     resolve_device, synchronize, write_json)
+
+HEADLINE = osp.join(ROOT, 'configs/mec_r50_8xb64_100e.py')
+MEAN = (123.675, 116.28, 103.53)
+STD = (58.395, 57.12, 57.375)
+
+
+# --------------------------------------------------------------------------- inputs
+def synthetic_views(batch: int, size: int, device: torch.device, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    views = [torch.randint(0, 256, (batch, 3, size, size), dtype=torch.uint8, generator=g)
+             for _ in range(2)]
+    if device.type == 'cuda':
+        views = [v.pin_memory() for v in views]
+    return views
+
+
+def measure(step: Callable[[int], object], device: torch.device, warmup: int, iters: int,
+            batch: int, sync_debug: bool) -> Dict:
+    """images/s over ``iters`` steps after ``warmup``; peak memory; optional sync count."""
+    reset_peak_memory(device)
+    for i in range(warmup):
+        step(i)
+    synchronize(device)
+    t0 = time.perf_counter()
+    for i in range(warmup, warmup + iters):
+        last = step(i)
+    synchronize(device)
+    seconds = time.perf_counter() - t0
+    loss = last['loss'] if isinstance(last, dict) else last
+    loss = loss.detach() if isinstance(loss, torch.Tensor) else loss
+    out = dict(images_per_s=batch * iters / seconds, ms_per_step=1e3 * seconds / iters,
+               iters=iters, warmup=warmup, peak_mem_gib=peak_memory_gib(device),
+               loss_finite=bool(math.isfinite(float(loss))))
+    if sync_debug:
+        out['syncs_per_step'] = count_syncs(lambda: step(warmup + iters), device)
+    return out
+
+
+# --------------------------------------------------------------------------- plugin
+def plugin_config(args):
+    from mmengine.config import Config
+    cfg = Config.fromfile(HEADLINE)
+    model = cfg.model
+    if args.quick:  # a ResNet-18 MEC with narrow heads
+        model.backbone.depth = 18
+        model.neck.update(in_channels=512, hid_channels=args.quick_dim, out_channels=args.quick_dim)
+        model.head.predictor.update(in_channels=args.quick_dim, hid_channels=args.quick_dim // 4,
+                                    out_channels=args.quick_dim)
+    model.data_preprocessor = cfg.data_preprocessor
+    return cfg
+
+
+def fake_runner(model, optim_wrapper, iters_per_epoch: int):
+    """The attributes of a Runner that RuntimeInfoHook and MECLambdaWarmupHook read."""
+    from mmengine.logging import MessageHub, MMLogger
+    return types.SimpleNamespace(model=model, optim_wrapper=optim_wrapper, iter=0, epoch=0,
+                                 train_dataloader=range(iters_per_epoch), world_size=1,
+                                 message_hub=MessageHub.get_current_instance(),
+                                 logger=MMLogger.get_current_instance())
+
+
+def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool):
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.registry import HOOKS, MODELS
+    cfg = plugin_config(args)
+    model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    if compile_:
+        # in place (nn.Module.compile) so parameter names -- which the EMA
+        # teacher matches by name -- do not change
+        model.backbone.compile()
+        model.neck.compile()
+        model.teacher.module.compile()
+    ow_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
+    ow_cfg['optimizer']['lr'] = ow_cfg['optimizer']['lr'] * args.batch / 256  # auto_scale_lr
+    if amp:
+        ow_cfg.update(type='AmpOptimWrapper', dtype='bfloat16')
+    optim_wrapper = build_optim_wrapper(model, ow_cfg)
+    hooks = [HOOKS.build(dict(type='RuntimeInfoHook'))] + [
+        HOOKS.build(h) for h in cfg.custom_hooks if h['type'] == 'MECLambdaWarmupHook']
+    return cfg, model, optim_wrapper, hooks
+
+
+def plugin_path(args, device, amp, channels_last, compile_=False) -> Dict:
+    from mmengine.logging import MessageHub
+    from mmpretrain.structures import DataSample
+    cfg, model, optim_wrapper, hooks = build_plugin(args, device, amp, channels_last, compile_)
+    MessageHub.get_current_instance().update_info('max_iters', 100000)
+    runner = fake_runner(model, optim_wrapper, iters_per_epoch=1251)
+    views = synthetic_views(args.batch, args.size, device)
+    samples = [DataSample() for _ in range(args.batch)]
+    model.train()
+
+    def step(i):
+        runner.iter = i
+        data = dict(inputs=list(views), data_samples=samples)
+        if args.no_hooks:
+            return model.train_step(data, optim_wrapper)
+        for h in hooks:
+            h.before_train_iter(runner, i, data)
+        outputs = model.train_step(data, optim_wrapper)
+        for h in hooks:
+            h.after_train_iter(runner, i, data, outputs)
+        return outputs
+
+    out = measure(step, device, args.warmup, args.iters, args.batch, args.sync_debug)
+    out.update(head_mode=model.head.mode, taylor_order=model.head.taylor_order,
+               optim_wrapper=type(optim_wrapper).__name__)
+    del model, optim_wrapper
+    return out
+
+
+# --------------------------------------------------------------------------- plain loop
+def official_projector(prev_dim: int, dim: int) -> nn.Sequential:
+    """Linear-BN-ReLU x2, Linear (frozen bias, it feeds a BN), BN without affine."""
+    last = nn.Linear(prev_dim, dim)
+    last.bias.requires_grad = False
+    return nn.Sequential(nn.Linear(prev_dim, prev_dim, bias=False), nn.BatchNorm1d(prev_dim),
+                         nn.ReLU(inplace=True), nn.Linear(prev_dim, prev_dim, bias=False),
+                         nn.BatchNorm1d(prev_dim), nn.ReLU(inplace=True), last,
+                         nn.BatchNorm1d(dim, affine=False))
+
+
+class PlainMEC(nn.Module):
+    """The official model layout: encoder = torchvision ResNet with the projector
+    as ``fc``; predictor; teacher = a frozen deep copy of the encoder."""
+
+    def __init__(self, depth: int, dim: int, pred_dim: int) -> None:
+        super().__init__()
+        import torchvision
+        arch = getattr(torchvision.models, f'resnet{depth}')
+        self.encoder = arch(num_classes=dim, zero_init_residual=True)
+        prev_dim = self.encoder.fc.weight.shape[1]
+        self.encoder.fc = official_projector(prev_dim, dim)
+        self.predictor = nn.Sequential(nn.Linear(dim, pred_dim, bias=False),
+                                       nn.BatchNorm1d(pred_dim), nn.ReLU(inplace=True),
+                                       nn.Linear(pred_dim, dim))
+        self.teacher = copy.deepcopy(self.encoder)
+        for p in self.teacher.parameters():
+            p.requires_grad = False
+
+
+def repeated_product_trace(p, z, lamda_inv: float, order: int = 4):
+    """Official ``loss_func`` on one process: Tr sum_k (-1)^(k+1) C^k / k, C (m x m)
+    by repeated products."""
+    p, z = F.normalize(p, dim=1), F.normalize(z, dim=1)
+    c = p @ z.T / lamda_inv
+    power, total = c, torch.zeros_like(c)
+    for k in range(order):
+        if k > 0:
+            power = power @ c
+        total = total + ((-1)**k / (k + 1)) * power
+    return torch.trace(total)
+
+
+def plain_path(args, device, amp: bool, channels_last: bool) -> Dict:
+    depth, dim, pred = (18, args.quick_dim, args.quick_dim // 4) if args.quick else (50, 2048, 512)
+    model = PlainMEC(depth, dim, pred).to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    lr = 0.5 * args.batch / 256
+    params = [p for p in list(model.encoder.parameters()) + list(model.predictor.parameters())
+              if p.requires_grad]
+    optimizer = torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=1e-5)
+    mean = torch.tensor(MEAN, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(STD, device=device).view(1, 3, 1, 1)
+    views = synthetic_views(args.batch, args.size, device)
+    m = args.batch
+    lamda_inv = m * 64. / dim  # eps^2 = 64
+    total_iters = 100000
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+
+    def step(i):
+        x1, x2 = [((v.to(device, non_blocking=True).float() - mean) / std).contiguous(
+            memory_format=fmt) for v in views]
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            z1 = model.predictor(model.encoder(x1))
+            z2 = model.predictor(model.encoder(x2))
+            with torch.no_grad():
+                p1, p2 = model.teacher(x1), model.teacher(x2)
+        # the coding length in float32 (the series cancels; bf16 would lose it)
+        p1, p2, z1, z2 = p1.float(), p2.float(), z1.float(), z2.float()
+        loss = -lamda_inv * 0.5 * (repeated_product_trace(p1, z2, lamda_inv)
+                                   + repeated_product_trace(p2, z1, lamda_inv)) / m
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        momentum = 1 - (1 - 0.996) * (math.cos(math.pi * i / total_iters) + 1) / 2
+        with torch.no_grad():  # per-parameter EMA, as the official code
+            for pt, ps in zip(model.teacher.parameters(), model.encoder.parameters()):
+                pt.data = pt.data * momentum + ps.data * (1 - momentum)
+        return loss.item()  # the official AverageMeter update
+
+    model.train()
+    out = measure(step, device, args.warmup, args.iters, args.batch, args.sync_debug)
+    del model, optimizer
+    return out
+
+
+# --------------------------------------------------------------------------- BYOL
+def byol_config_path() -> str:
+    import mmpretrain
+    path = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'configs', 'byol',
+                    'byol_resnet50_16xb256-coslr-200e_in1k.py')
+    if not osp.exists(path):
+        raise FileNotFoundError(f'mmpretrain ships no BYOL config at {path}')
+    return path
+
+
+def byol_path(args, device, amp: bool) -> Dict:
+    from mmengine.config import Config
+    from mmengine.logging import MessageHub
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.registry import MODELS
+    from mmpretrain.structures import DataSample
+    cfg = Config.fromfile(byol_config_path())
+    if args.quick:
+        cfg.model.backbone.depth = 18
+        cfg.model.neck.update(in_channels=512, hid_channels=args.quick_dim, out_channels=32)
+        cfg.model.head.predictor.update(in_channels=32, hid_channels=args.quick_dim,
+                                        out_channels=32)
+    cfg.model.data_preprocessor = cfg.data_preprocessor
+    model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(device)
+    ow_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
+    ow_cfg['optimizer']['lr'] = ow_cfg['optimizer']['lr'] * args.batch / 4096
+    if amp:
+        ow_cfg.update(type='AmpOptimWrapper', dtype='bfloat16')
+    optim_wrapper = build_optim_wrapper(model, ow_cfg)
+    MessageHub.get_current_instance().update_info('max_iters', 100000)
+    views = synthetic_views(args.batch, args.size, device)
+    samples = [DataSample() for _ in range(args.batch)]
+    model.train()
+
+    def step(i):
+        return model.train_step(dict(inputs=list(views), data_samples=samples), optim_wrapper)
+
+    out = measure(step, device, args.warmup, args.iters, args.batch, args.sync_debug)
+    out['config'] = osp.relpath(byol_config_path(), osp.dirname(osp.dirname(byol_config_path())))
+    del model, optim_wrapper
+    return out
+
+
+# --------------------------------------------------------------------------- main
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--device', default='auto')
+    parser.add_argument('--quick', action='store_true',
+                        help='ResNet-18 models with narrow heads at 16 px, batch 4, two steps')
+    parser.add_argument('--batch', type=int, help='images per step (default 128; 4 with --quick)')
+    parser.add_argument('--size', type=int, help='view side (default 224; 32 with --quick)')
+    parser.add_argument('--warmup', type=int)
+    parser.add_argument('--iters', type=int)
+    parser.add_argument('--paths', nargs='+', default=['plugin', 'plain', 'byol'],
+                        choices=('plugin', 'plain', 'byol'))
+    parser.add_argument('--precisions', nargs='+', choices=('fp32', 'bf16'),
+                        help='default: fp32 and bf16 on CUDA, fp32 on the CPU (MMEngine\'s '
+                             'AmpOptimWrapper is GPU-only)')
+    parser.add_argument('--threads', type=int, help='CPU threads (default 1 on the CPU)')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='also time the plugin path in channels_last (bf16)')
+    parser.add_argument('--compile', action='store_true',
+                        help='also time the plugin path with backbone / neck / teacher compiled')
+    parser.add_argument('--no-hooks', action='store_true',
+                        help="time model.train_step alone, without the Runner's hooks")
+    parser.add_argument('--sync-debug', action='store_true',
+                        help='count synchronising CUDA calls in one step of each path')
+    parser.add_argument('--quick-dim', type=int, default=64, help=argparse.SUPPRESS)
+    parser.add_argument('--out')
+    args = parser.parse_args(argv)
+    defaults = dict(batch=4, size=16, warmup=1, iters=1) if args.quick else dict(
+        batch=128, size=224, warmup=10, iters=30)
+    for k, v in defaults.items():
+        if getattr(args, k) is None:
+            setattr(args, k, v)
+    if args.batch < 2:
+        raise ValueError(f'--batch must be >= 2 (MEC needs two samples for BatchNorm), '
+                         f'got {args.batch}')
+    return args
+
+
+def main(argv=None) -> Dict:
+    args = parse_args(argv)
+    device = resolve_device(args.device)
+    configure_threads(device, args.threads)
+    if args.precisions is None:
+        args.precisions = ['fp32', 'bf16'] if device.type == 'cuda' else ['fp32']
+    torch.backends.cudnn.benchmark = True  # as env_cfg.cudnn_benchmark in our runtime
+    from mmengine.logging import MMLogger
+    MMLogger.get_instance('mmengine', log_level='WARNING')  # no per-parameter optimizer log
+    from mmengine.registry import init_default_scope
+    import mec_plugin  # noqa: F401  (registers MEC into mmpretrain's registries)
+    init_default_scope('mmpretrain')
+    record = dict(benchmark='train_step', **env_info(device), quick=args.quick,
+                  batch=args.batch, size=args.size, warmup=args.warmup, iters=args.iters,
+                  hooks=not args.no_hooks, results={})
+    runs = []
+    for prec in args.precisions:
+        amp = prec == 'bf16'
+        if 'plugin' in args.paths:
+            runs.append((f'plugin_{prec}', lambda amp=amp: plugin_path(args, device, amp, False)))
+            if amp and args.channels_last:
+                runs.append(('plugin_bf16_cl', lambda: plugin_path(args, device, True, True)))
+            if amp and args.compile:
+                runs.append(('plugin_bf16_cl_compiled' if args.channels_last else
+                             'plugin_bf16_compiled',
+                             lambda: plugin_path(args, device, True, args.channels_last, True)))
+        if 'plain' in args.paths:
+            # the official fp32 loop, and bf16 autocast with channels_last
+            runs.append((f'plain_{prec}' + ('_cl' if amp else ''),
+                         lambda amp=amp: plain_path(args, device, amp, amp)))
+        if 'byol' in args.paths:
+            runs.append((f'byol_{prec}', lambda amp=amp: byol_path(args, device, amp)))
+    for name, run in runs:
+        try:
+            res = run()
+        except Exception as e:  # keep the other paths' figures
+            res = dict(error=f'{type(e).__name__}: {str(e).splitlines()[0][:300]}')
+        record['results'][name] = res
+        gc.collect()
+        if device.type == 'cuda':
+            torch.cuda.empty_cache()
+        shown = (f"{res['images_per_s']:9.1f} images/s  {res['ms_per_step']:8.1f} ms/step"
+                 + (f"  peak {res['peak_mem_gib']:.1f} GiB" if res.get('peak_mem_gib') else '')
+                 if 'images_per_s' in res else res['error'])
+        print(f'{name:26s} {shown}', flush=True)
+    r = {k: v['images_per_s'] for k, v in record['results'].items() if 'images_per_s' in v}
+    ratios = {}
+    for a, b in [('plugin_fp32', 'plain_fp32'), ('plugin_bf16', 'plain_bf16_cl'),
+                 ('plugin_bf16_cl', 'plain_bf16_cl'), ('plugin_bf16_compiled', 'plain_bf16_cl'),
+                 ('plugin_bf16_cl_compiled', 'plain_bf16_cl'), ('plugin_fp32', 'byol_fp32'),
+                 ('plugin_bf16', 'byol_bf16'), ('plugin_bf16_cl', 'byol_bf16'),
+                 ('plain_fp32', 'byol_fp32'), ('plain_bf16_cl', 'byol_bf16')]:
+        if a in r and b in r:
+            ratios[f'{a}/{b}'] = r[a] / r[b]
+    plain = [v for k, v in r.items() if k.startswith('plain')]
+    plugin = [v for k, v in r.items() if k.startswith('plugin')]
+    if plain and plugin:
+        ratios['best_plugin/best_plain'] = max(plugin) / max(plain)
+    record['ratios'] = ratios
+    for k, v in ratios.items():
+        print(f'{k:40s} {v:6.3f}')
+    write_json(args.out, record)
+    return record
+
+
+if __name__ == '__main__':
+    main()

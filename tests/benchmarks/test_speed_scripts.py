@@ -1,0 +1,112 @@
+"""The speed benchmarks run end to end on the CPU at toy sizes (``--device cpu
+--quick``) and write well-formed JSON whose value checks agree. No timing is
+asserted: CPU figures here are smoke runs, not performance figures."""
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+ENV_KEYS = ('device', 'torch', 'date_utc', 'command')
+
+
+def _tiny_cifar(root, per_class_train=24, per_class_test=4, classes=10):
+    rng = np.random.default_rng(0)
+    for split, n in (('train', per_class_train), ('test', per_class_test)):
+        for c in range(classes):
+            d = os.path.join(root, split, f'class{c}')
+            os.makedirs(d, exist_ok=True)
+            for i in range(n):
+                img = np.clip(rng.normal(25 * c, 40, (32, 32, 3)), 0, 255).astype(np.uint8)
+                Image.fromarray(img).save(os.path.join(d, f'{i:04d}.png'))
+    return root
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    """Start the three scripts at once (they mostly wait on imports), collect each."""
+    tmp = tmp_path_factory.mktemp('bench')
+    data = _tiny_cifar(str(tmp / 'cifar'))
+    cmds = {
+        'mec_loss': ['benchmarks/mec_loss.py'],
+        'train_step': ['benchmarks/train_step.py'],
+        'cifar': ['benchmarks/cifar_time_to_accuracy.py', '--data-root', data,
+                  '--train-limit', '240', '--test-limit', '40', '--batch', '40'],
+    }
+    procs = {}
+    for name, cmd in cmds.items():
+        out = str(tmp / f'{name}.json')
+        procs[name] = (out, subprocess.Popen(
+            [sys.executable] + cmd + ['--device', 'cpu', '--quick', '--out', out], cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    results = {}
+    for name, (out, proc) in procs.items():
+        log, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f'{name} failed:\n{log[-3000:]}'
+        with open(out) as f:
+            results[name] = json.load(f)
+    return results
+
+
+def _check_env(record):
+    for key in ENV_KEYS:
+        assert record[key], key
+    assert record['device_type'] == 'cpu' and record['quick'] is True
+    assert '--quick' in record['command']
+
+
+def _positive(x):
+    return isinstance(x, float) and math.isfinite(x) and x > 0
+
+
+def test_mec_loss_script_agrees_with_the_repeated_product_form(runs):
+    r = runs['mec_loss']
+    _check_env(r)
+    assert r['all_agree'] is True and r['max_value_rel_diff'] < 1e-4
+    assert {(s['m'], s['d']) for s in r['shapes']} == {(16, 32), (16, 96), (48, 32), (48, 96)}
+    for s in r['shapes']:
+        assert sorted(s['taylor']) == ['2', '3', '4', '5', '6']
+        for entry in s['taylor'].values():
+            assert _positive(entry['reference_ms'])
+            for mode in ('batch', 'feature', 'auto'):
+                assert entry[mode]['agree'] and entry[mode]['grad_rel_diff'] < 1e-4
+                assert _positive(entry[mode]['ms']) and _positive(entry[mode]['speedup'])
+        assert s['exact']['agree'] and _positive(s['exact']['ms'])
+        # the order-4 series is an approximation of the exact value, not equal to it
+        assert 0 < s['exact']['taylor4_vs_exact'] < 0.5
+
+
+def test_train_step_script_runs_all_three_paths(runs):
+    r = runs['train_step']
+    _check_env(r)
+    assert r['hooks'] is True
+    for name in ('plugin_fp32', 'plain_fp32', 'byol_fp32'):
+        res = r['results'][name]
+        assert 'error' not in res, res
+        assert _positive(res['images_per_s']) and res['loss_finite'] is True
+        assert res['peak_mem_gib'] is None  # CPU: no device memory to report
+    assert r['results']['plugin_fp32']['head_mode'] == 'auto'
+    assert set(r['ratios']) >= {'plugin_fp32/plain_fp32', 'plugin_fp32/byol_fp32',
+                                'best_plugin/best_plain'}
+    assert all(_positive(v) for v in r['ratios'].values())
+
+
+def test_cifar_script_trains_and_evaluates_both_paths(runs):
+    r = runs['cifar']
+    _check_env(r)
+    assert r['data']['num_train'] == 240 and r['data']['num_test'] == 40
+    dev = r['device_path']
+    assert dev['iters'] == 6 and dev['iters_per_epoch'] == 6 and dev['loss_finite'] is True
+    assert _positive(dev['images_per_s']) and len(dev['epoch_seconds']) == 1
+    cpu = r['cpu_worker_path']
+    assert _positive(cpu['images_per_s']) and _positive(cpu['loader_only_images_per_s'])
+    assert _positive(r['device_over_cpu_worker'])
+    knn = r['knn']
+    assert knn['k'] == 200 and knn['temperature'] == 0.1 and knn['metric'] == 'cosine'
+    assert knn['num_train'] == 240 and 0 <= knn['knn_top1'] <= 100
+    assert r['target']['applies'] is False
