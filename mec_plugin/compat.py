@@ -124,6 +124,8 @@ def load_local_checkpoint(filename, map_location=None):
 
     import torch
     filename = osp.expanduser(filename)
+    if osp.isdir(filename):
+        raise IsADirectoryError(f'checkpoint {filename} is a directory, not a checkpoint file')
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
@@ -132,7 +134,9 @@ def load_local_checkpoint(filename, map_location=None):
         try:
             return torch.load(filename, map_location=map_location, weights_only=False)
         except Exception as error:
-            raise RuntimeError(f'cannot load checkpoint {filename}: {error}') from safe_error
+            raise RuntimeError(f'cannot load checkpoint {filename}: not a file torch.save '
+                               f'wrote, or truncated / corrupt ({type(error).__name__}: '
+                               f'{error})') from safe_error
 
 
 def register_local_checkpoint_loader() -> None:

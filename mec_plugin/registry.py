@@ -5,12 +5,10 @@ projects do), so configs keep ``default_scope='mmpretrain'`` and every host
 type resolves without a prefix; from an mmdet / mmseg config, ``'mec_plugin.MEC'``
 and ``'mmpretrain.MEC'`` both resolve (the package root re-exports every
 registered class).
+
+In an MMSelfSup 1.x environment without mmpretrain the registries are
+MMSelfSup's (``default_scope='mmselfsup'``; MEC only): see :mod:`mec_plugin.host`.
 """
-from .compat import disable_mmpretrain_multimodal_if_transformers_5
+from .host import DATASETS, HOOKS, LOOPS, METRICS, MODELS, TRANSFORMS
 
-disable_mmpretrain_multimodal_if_transformers_5()
-
-from mmpretrain.registry import (DATASETS, HOOKS, METRICS, MODELS,  # noqa: E402
-                                 TRANSFORMS)
-
-__all__ = ['MODELS', 'HOOKS', 'TRANSFORMS', 'DATASETS', 'METRICS']
+__all__ = ['MODELS', 'HOOKS', 'TRANSFORMS', 'DATASETS', 'METRICS', 'LOOPS']

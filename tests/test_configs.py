@@ -97,7 +97,7 @@ def test_small_dataset_pipelines_make_two_views(name, shape):
     cfg = load(name)
     dataset = cfg.train_dataloader.dataset
     steps = (dataset.dataset if dataset.type == 'SpreadSubset' else dataset).pipeline
-    steps = [s for s in steps if s['type'] != 'LoadImageFromFile']
+    steps = [s for s in steps if s['type'] not in ('LoadImageFromFile', 'LoadImageFromFileChecked')]
     rng = np.random.default_rng(0)
     img = rng.integers(0, 256, (shape[1], shape[2], 3) if shape[0] == 3 else shape[1:], np.uint8)
     results = dict(img=img)

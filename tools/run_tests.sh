@@ -1,9 +1,33 @@
 #!/usr/bin/env bash
-# The test command: set up the environment if needed (idempotent; seconds
-# once the mmcv wheel is cached), then run the test suite on the CPU.
-#   bash tools/run_tests.sh            # everything
-#   bash tools/run_tests.sh -k mec_loss -x
+# The test command: set up the environments if needed (idempotent; seconds
+# once they exist), then run the test suite on the CPU in the main environment
+# (.venv: mmpretrain, mmdet, mmseg) and, after it, the MMSelfSup 1.x host tests
+# (tests_mmselfsup/) in the second one (.venv-mmselfsup, docs/hosts.md).
+# Arguments go to the main suite's pytest. Exit status: non-zero when a build
+# fails or a test fails in either environment.
+#   bash tools/run_tests.sh                        # everything (what CI runs)
+#   bash tools/run_tests.sh -k mec_loss -x         # main suite filtered (+ MMSelfSup tests)
+#   MEC_SKIP_MMSELFSUP=1 bash tools/run_tests.sh -k mec_loss   # main environment only
+#   bash tools/install_mmselfsup_env.sh && .venv-mmselfsup/bin/python -m pytest tests_mmselfsup
+#                                                  # MMSelfSup environment only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
-exec .venv/bin/python -m pytest "$@"
+WITH_MMSELFSUP=1
+[ "${MEC_SKIP_MMSELFSUP:-0}" = 1 ] && WITH_MMSELFSUP=0
+[ "$WITH_MMSELFSUP" = 1 ] && bash tools/install_mmselfsup_env.sh
+
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ "$WITH_MMSELFSUP" = 1 ]; then
+  printf '\033[1m[run_tests]\033[0m MMSelfSup 1.x host tests in .venv-mmselfsup\n'
+  mstatus=0
+  .venv-mmselfsup/bin/python -m pytest tests_mmselfsup -q || mstatus=$?
+  if [ "$mstatus" != 0 ]; then
+    printf '\033[1m[run_tests]\033[0m MMSelfSup tests failed (exit %s)\n' "$mstatus"
+    [ "$status" = 0 ] && status=$mstatus
+  fi
+else
+  printf '\033[1m[run_tests]\033[0m MEC_SKIP_MMSELFSUP=1: MMSelfSup 1.x host tests skipped\n'
+fi
+exit "$status"

@@ -36,4 +36,11 @@ class SpreadSubset:
         return len(self.indices)
 
     def __getitem__(self, idx: int):
-        return self.dataset[int(self.indices[idx])]
+        item = self.dataset[int(self.indices[idx])]
+        # The subset is a dataset of its own: its samples are numbered
+        # 0..len-1, as CMC's memory bank (one row per training image,
+        # n_data = len(dataset)) expects of `sample_idx`.
+        samples = item.get('data_samples') if isinstance(item, dict) else None
+        if samples is not None and 'sample_idx' in samples:
+            samples.set_metainfo(dict(sample_idx=int(idx) % len(self)))
+        return item

@@ -1,9 +1,9 @@
+from mec_plugin.host import HOST
 from .features import (backbone_state_dict, build_backbone, eval_data_preprocessor,
                        extract_config_features, extract_features, find_backbone_weights,
                        load_checkpoint_file, load_features, save_features)
 from .knn import (best_k_accuracy, knn_accuracy_per_k, knn_neighbours, knn_predict,
                   shift_normalise, to_representation)
-from .knn_metric import KNNAccuracy
 from .linear import linear_classifier, linear_probe_on_features
 from .retrieval import instdisc_retrieval, retrieval_accuracy, retrieval_ranks
 from .static_set import (extract_static_features, list_static_set, make_static_augmented_set,
@@ -18,5 +18,11 @@ __all__ = [
     'shift_normalise', 'to_representation', 'alignment', 'uniformity', 'class_alignment',
     'effective_rank', 'linear_classifier', 'linear_probe_on_features', 'instdisc_retrieval',
     'retrieval_accuracy', 'retrieval_ranks', 'make_static_augmented_set', 'list_static_set',
-    'extract_static_features', 'moco_v2_view_pipeline', 'tsne_embed', 'KNNAccuracy'
+    'extract_static_features', 'moco_v2_view_pipeline', 'tsne_embed'
 ]
+# The k-NN metric reads `gt_label` as mmpretrain's DataSample stores it (a tensor;
+# mmcls 1.0's ClsDataSample holds LabelData): not registered on MMSelfSup 1.x.
+if HOST == 'mmpretrain':
+    from .knn_metric import KNNAccuracy
+
+    __all__ += ['KNNAccuracy']

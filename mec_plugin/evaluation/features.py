@@ -113,6 +113,13 @@ def build_backbone(backbone_cfg: dict, checkpoint: Optional[str] = None,
         backbone.init_weights()
     if checkpoint is not None:
         state, _ = find_backbone_weights(load_checkpoint_file(checkpoint, map_location), weights)
+        own = backbone.state_dict()
+        wrong = [f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
+                 for k, v in state.items() if k in own and own[k].shape != v.shape]
+        if wrong:  # torch's own error lists every key after a generic header
+            raise ValueError(f'{checkpoint}: backbone weights do not match the config (a '
+                             f'checkpoint of another architecture or width?): shape mismatch '
+                             f'for {len(wrong)} tensors, e.g. {wrong[:3]}')
         result = backbone.load_state_dict(state, strict=False)
         if result.missing_keys or result.unexpected_keys:
             raise KeyError(f'{checkpoint}: backbone weights do not match the config: missing '

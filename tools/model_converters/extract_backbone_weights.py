@@ -65,8 +65,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         meta = convert(args.checkpoint, args.out, args.weights, args.source, args.depth, args.stem)
-    except CheckpointFormatError as error:
+    except (CheckpointFormatError, OSError) as error:  # OSError: not a file, a directory
         print(f'error: {args.checkpoint}: {error}', file=sys.stderr)
+        return 1
+    except RuntimeError as error:  # the loader's "cannot load checkpoint ..." (not a checkpoint)
+        print(f'error: {error}', file=sys.stderr)
         return 1
     print(f"{args.out}: ResNet-{meta['depth']} ({meta['stem']} stem) backbone, "
           f"{meta['source_format']} {meta['weights']} weights of {meta['source_checkpoint']}")

@@ -25,7 +25,7 @@ def _view(solarize_prob):
 
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileChecked'),  # errors name the file
     dict(type='MultiView', num_views=[1, 1], transforms=[_view(0.0), _view(0.2)]),
     dict(type='PackInputs'),
 ]

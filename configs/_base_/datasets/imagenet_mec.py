@@ -32,7 +32,7 @@ def _view(blur_prob, solarize_prob):
 view_pipeline1 = _view(blur_prob=1.0, solarize_prob=0.0)
 view_pipeline2 = _view(blur_prob=0.1, solarize_prob=0.2)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileChecked'),  # errors name the file
     dict(type='MultiView', num_views=[1, 1],
          transforms=[view_pipeline1, view_pipeline2]),
     dict(type='PackInputs'),

@@ -14,7 +14,8 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0.,
          by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+# resumes inside an epoch too (mmengine's loop restarts the epoch)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 # lr = base_lr * (total batch) / 256, applied by the Runner (always on: the
 # official recipe scales linearly from base 0.5)
 auto_scale_lr = dict(base_batch_size=256, enable=True)

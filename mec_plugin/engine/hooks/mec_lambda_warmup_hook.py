@@ -2,8 +2,8 @@ import math
 from typing import Optional
 
 from mmengine.hooks import Hook
-from mmpretrain.utils import get_ori_model
 
+from mec_plugin.host import get_ori_model
 from mec_plugin.registry import HOOKS
 
 
@@ -61,6 +61,12 @@ class MECLambdaWarmupHook(Hook):
             raise ValueError(f'MECLambdaWarmupHook: start_factor must be >= 1, got {start_factor}')
         if warmup_iters is None and warmup_epochs < 0:
             raise ValueError(f'MECLambdaWarmupHook: warmup_epochs must be >= 0, got {warmup_epochs}')
+        if warmup_iters is not None and (not isinstance(warmup_iters, int) or warmup_iters < 0):
+            raise ValueError('MECLambdaWarmupHook: warmup_iters must be None or an integer >= 0, '
+                             f'got {warmup_iters!r}')
+        if not isinstance(radius_interval, int) or radius_interval < 0:
+            raise ValueError('MECLambdaWarmupHook: radius_interval must be an integer >= 0 '
+                             f'(0 = off), got {radius_interval!r}')
         self.warmup_epochs = warmup_epochs
         self.warmup_iters = warmup_iters
         self.start_factor = start_factor

@@ -3,9 +3,8 @@ from typing import Dict, List, Optional, Union
 import torch
 import torch.nn as nn
 from mmengine.dist import get_world_size
-from mmpretrain.models.selfsup import BaseSelfSupervisor
-from mmpretrain.structures import DataSample
 
+from mec_plugin.host import BaseSelfSupervisor, DataSample
 from mec_plugin.registry import MODELS
 from ..utils import ForeachCosineEMA
 
@@ -31,8 +30,9 @@ class MEC(BaseSelfSupervisor):
             teacher update (mmengine convention). 0.004 = paper's 0.996.
         end_momentum (float): end weight. 0 = paper's 1.
         pretrained (str, optional): checkpoint to initialise from.
-        data_preprocessor (dict, optional): defaults to
-            ``SelfSupDataPreprocessor``.
+        data_preprocessor (dict, optional): defaults to the host's
+            ``SelfSupDataPreprocessor`` (mmpretrain's, or MMSelfSup 1.x's:
+            :mod:`mec_plugin.host`).
         init_cfg (dict, optional): init config.
     """
 

@@ -1,5 +1,4 @@
-from mmpretrain.models.necks import NonLinearNeck
-
+from mec_plugin.host import NonLinearNeck
 from mec_plugin.registry import MODELS
 
 

@@ -1,3 +1,4 @@
 from .ema import ForeachCosineEMA
+from .nce_memory import NCEMemoryBank
 
-__all__ = ['ForeachCosineEMA']
+__all__ = ['ForeachCosineEMA', 'NCEMemoryBank']

@@ -15,7 +15,10 @@ from typing import Optional
 import torch
 import torch.nn as nn
 from mmengine.logging import MessageHub
-from mmpretrain.models.utils import CosineEMA
+
+# mmpretrain's or MMSelfSup's (mec_plugin.host): we use its constructor;
+# update_parameters and so the momentum convention are this class's own
+from mec_plugin.host import CosineEMA
 
 
 class ForeachCosineEMA(CosineEMA):

@@ -1,0 +1,17 @@
+# CISSL with a ResNet-50 (VISSL cissl_nomulti.yaml): one shared encoder, no
+# stop-gradient. Student = the linear probe's shape, Linear(2048 -> 128) + BN;
+# teacher = 2048 -> 2048 -> 2048 (BN, ReLU, no bias) -> 128 + BN. The final
+# BN biases of both heads are frozen at 0. tau = 0.1, teacher gathered.
+model = dict(
+    type='CISSL',
+    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN')),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='CISSLHead',
+        student=dict(type='ISSLMLP', in_channels=2048, out_channels=128, out_bias=False,
+                     last_bn=True, freeze_last_bn_bias=True, norm_cfg=dict(type='SyncBN')),
+        teacher=dict(type='ISSLMLP', in_channels=2048, hid_channels=[2048, 2048],
+                     out_channels=128, out_bias=False, last_bn=True, freeze_last_bn_bias=True,
+                     norm_cfg=dict(type='SyncBN')),
+        temperature=0.1,
+        gather_teacher=True))

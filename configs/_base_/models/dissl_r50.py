@@ -1,0 +1,23 @@
+# DISSL with a ResNet-50 (VISSL e100_d2048): one shared encoder, no EMA, no
+# stop-gradient. Representation z = pooled 2048-d ResNet features.
+# Teacher: residual MLP 2048 -> 2048 -> 2048, low-rank 512 (BN), Linear to
+# C = 16384; student: 2048 -> 512 (BN, no ReLU) -> 16384 (a linear map).
+# lambda = 2.3, beta = 0.6 after DISSLBetaWarmupHook's 2.3 -> 0.6 warm-up
+# (in the schedule), tau_teacher 0.5, tau_student 1, marginal gathered.
+num_clusters = 16384
+model = dict(
+    type='DISSL',
+    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN')),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='DISSLHead',
+        teacher=dict(type='ISSLMLP', in_channels=2048, res_channels=[2048],
+                     bottleneck_channels=512, out_channels=num_clusters,
+                     norm_cfg=dict(type='SyncBN')),
+        student=dict(type='ISSLMLP', in_channels=2048, bottleneck_channels=512,
+                     out_channels=num_clusters, norm_cfg=dict(type='SyncBN')),
+        lambda_=2.3,
+        beta=0.6,
+        tau_teacher=0.5,
+        tau_student=1.0,
+        gather_marginal=True))

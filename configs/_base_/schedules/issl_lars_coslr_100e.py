@@ -1,0 +1,24 @@
+# The VISSL ImageNet optimisation of DISSL / CISSL: SGD + LARC (trust 0.001,
+# no clipping, eps 1e-8; mmpretrain's LARS is the same rule), momentum 0.9,
+# weight decay 1e-6 on every parameter (BN and biases included), lr 0.3 per
+# 256 images (auto_scale_lr: 3.0 at 8 x 320), linear warm-up from 0.001 over
+# the first 10 % of training, then cosine to 0; AMP (fp16 with dynamic loss
+# scaling; the losses cast their logits to float32).
+base_lr = 0.3
+warmup_epochs = 10
+max_epochs = 100
+warmup_start_lr = 0.001
+total_batch = 8 * 320  # start_factor below assumes this batch (lr 3.0)
+optim_wrapper = dict(
+    type='AmpOptimWrapper',
+    loss_scale='dynamic',
+    optimizer=dict(type='LARS', lr=base_lr, momentum=0.9, weight_decay=1e-6, eta=0.001,
+                   eps=1e-8))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=warmup_start_lr / (base_lr * total_batch / 256),
+         by_epoch=True, begin=0, end=warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0., by_epoch=True,
+         begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)  # resumes inside an epoch
+auto_scale_lr = dict(base_batch_size=256, enable=True)

@@ -1,0 +1,18 @@
+# DISSL with the "dimensionality" ResNet-50 (d = 8192; README: 68.9 % top-1 at
+# 100 epochs, 2 x 224): the 2048-d trunk is widened to 8192 by the expander
+# block (DimExpanderNeck: 1x1 -> 512, 3x3, 1x1 -> 8192, BN, plus the input
+# tiled x4, ReLU) before the average pool. Teacher: 8192 -> 512 (BN, ReLU),
+# residual MLP 512 -> 2048 -> 2048 -> 512, Linear to 16384; student:
+# 8192 -> 512 (BN) -> 16384.
+# The evaluation tools read `backbone.*` only: they see the 2048-d ResNet-50,
+# not the 8192-d representation (the expander's weights are under `neck.*`).
+_base_ = './dissl_r50_8xb320-100e_in1k.py'
+rep_dim = 8192
+model = dict(
+    neck=dict(_delete_=True, type='DimExpanderNeck', in_channels=2048, mid_channels=512,
+              out_channels=rep_dim, norm_cfg=dict(type='SyncBN')),
+    head=dict(
+        teacher=dict(_delete_=True, type='ISSLMLP', in_channels=rep_dim, hid_channels=[512],
+                     res_channels=[2048, 2048], out_channels={{_base_.num_clusters}},
+                     norm_cfg=dict(type='SyncBN')),
+        student=dict(in_channels=rep_dim)))

@@ -1,0 +1,14 @@
+# DISSL, ResNet-50 (d = 2048), ImageNet-1k, 2 x 224 crops, 100 epochs on
+# 8 GPUs x 320 images (batch 2560): the author's VISSL run "e100_d2048"
+# (README: 66.9 % linear top-1).
+#   tools/dist_train.sh configs/dissl/dissl_r50_8xb320-100e_in1k.py 8
+# LARS (trust 0.001) with lr 0.3 per 256 (3.0 here), wd 1e-6 on everything,
+# 10 warm-up epochs then cosine, AMP, SyncBN; beta warms up 2.3 -> 0.6 over
+# the first 1000 iterations (VISSL's warmup_beta_CE_iter, read in the e800 config).
+_base_ = [
+    '../_base_/models/dissl_r50.py',
+    '../_base_/datasets/imagenet_issl.py',
+    '../_base_/schedules/issl_lars_coslr_100e.py',
+    '../_base_/default_runtime.py',
+]
+custom_hooks = [dict(type='DISSLBetaWarmupHook', warmup_iters=1000, start_beta=2.3)]

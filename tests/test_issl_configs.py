@@ -1,0 +1,105 @@
+"""The DISSL / CISSL configs: official values, and each one builds and takes
+one optimiser step on tiny inputs."""
+import glob
+import os
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.model import revert_sync_batchnorm
+from mmengine.optim import build_optim_wrapper
+
+import mec_plugin  # noqa: F401
+from mec_plugin.registry import MODELS
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
+CONFIGS = sorted(glob.glob(os.path.join(ROOT, 'configs', 'dissl', '*.py')) +
+                 glob.glob(os.path.join(ROOT, 'configs', 'cissl', '*.py')))
+
+
+def load(name):
+    return Config.fromfile(os.path.join(ROOT, 'configs', name))
+
+
+def test_imagenet_dissl_is_the_vissl_recipe():
+    cfg = load('dissl/dissl_r50_8xb320-100e_in1k.py')
+    head = cfg.model.head
+    assert cfg.model.type == 'DISSL' and cfg.model.backbone.depth == 50
+    assert (head.lambda_, head.beta, head.tau_teacher, head.tau_student) == (2.3, 0.6, 0.5, 1.0)
+    assert head.teacher.out_channels == head.student.out_channels == 16384
+    assert head.student.bottleneck_channels == 512 and not head.student.get('hid_channels')
+    opt = cfg.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay, opt.eta) == ('LARS', 0.3, 0.9, 1e-6,
+                                                                           0.001)
+    assert 'paramwise_cfg' not in cfg.optim_wrapper  # weight decay on BN and biases too
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.auto_scale_lr == dict(base_batch_size=256, enable=True)
+    assert cfg.train_dataloader.batch_size == 320 and cfg.train_cfg.max_epochs == 100
+    warm, cos = cfg.param_scheduler
+    # warm-up from lr 0.001 at the scaled lr 0.3 * 2560 / 256 = 3.0, over 10 % of training
+    assert warm.start_factor * 3.0 == pytest.approx(0.001) and warm.end == 10 == cos.begin
+    assert cfg.model.backbone.norm_cfg.type == 'SyncBN'
+    hook = [h for h in cfg.custom_hooks if h.type == 'DISSLBetaWarmupHook'][0]
+    assert (hook.warmup_iters, hook.start_beta) == (1000, 2.3)
+
+
+def test_dimensionality_variant_widens_to_8192():
+    cfg = load('dissl/dissl_r50-dim8192_8xb320-100e_in1k.py')
+    assert cfg.model.neck.type == 'DimExpanderNeck' and cfg.model.neck.out_channels == 8192
+    assert cfg.model.head.teacher.in_channels == cfg.model.head.student.in_channels == 8192
+    assert cfg.model.head.teacher.res_channels == [2048, 2048]
+
+
+def test_cissl_configs():
+    im = load('cissl/cissl_r50_8xb320-100e_in1k.py')
+    assert im.model.head.temperature == 0.1 and im.model.head.student.out_channels == 128
+    assert im.model.head.student.freeze_last_bn_bias and im.model.head.teacher.last_bn
+    cifar = load('cissl/cissl_resnet18_1xb256-200e_cifar10.py')
+    assert cifar.model.head.temperature == 0.07
+
+
+@pytest.mark.parametrize('name', ['dissl/dissl_resnet18_1xb256-200e_cifar10.py',
+                                  'cissl/cissl_resnet18_1xb256-200e_cifar10.py'])
+def test_cifar_recipe_is_issl_tinyimagenet(name):
+    cfg = load(name)
+    opt = cfg.optim_wrapper
+    assert (opt.optimizer.type, opt.optimizer.lr, opt.optimizer.weight_decay) == ('Adam', 2e-3, 1e-6)
+    assert opt.clip_grad == dict(type='value', clip_value=2.)
+    assert cfg.model.backbone.type == 'ResNet_CIFAR' and cfg.train_dataloader.batch_size == 256
+    views = cfg.train_dataloader.dataset.pipeline[1]
+    assert views.type == 'MultiView' and views.num_views == 2
+    crop, flip, jitter, gray = views.transforms[0]
+    assert crop.crop_ratio_range == (0.2, 1.) and crop.interpolation == 'bicubic'
+    j = jitter.transforms[0]
+    assert (j.brightness, j.contrast, j.saturation, j.hue, jitter.prob) == (0.4, 0.4, 0.4, 0.1, 0.8)
+    assert gray.prob == 0.1
+
+
+def _small_clusters(model_cfg, clusters=256):
+    """The same heads with C = 256 clusters: a step with C = 16384 and
+    2048-wide heads takes most of a minute on a shared 2-core CPU."""
+    head = model_cfg['head']
+    if head['type'] == 'DISSLHead':
+        for part in ('teacher', 'student'):
+            head[part]['out_channels'] = min(head[part]['out_channels'], clusters)
+    return model_cfg
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: os.path.relpath(p, ROOT))
+def test_config_builds_and_takes_one_step(path):
+    cfg = Config.fromfile(path)
+    model = revert_sync_batchnorm(MODELS.build(_small_clusters(cfg.model.to_dict())))
+    if 'w16' in path:  # the configs that train here: with their real initialisation
+        model.init_weights()
+    wrapper_cfg = cfg.optim_wrapper.to_dict()
+    if wrapper_cfg['type'] == 'AmpOptimWrapper':  # AMP needs a GPU; the optimiser is checked
+        wrapper_cfg.update(type='OptimWrapper')
+        wrapper_cfg.pop('loss_scale')
+    wrapper = build_optim_wrapper(model, wrapper_cfg)
+    size = 32
+    views = [torch.rand(2, 3, size, size) for _ in range(2)]
+    before = [p.detach().clone() for p in model.backbone.parameters()]
+    out = model.loss(views, None)
+    assert torch.isfinite(out['loss']) and out['loss'].ndim == 0
+    wrapper.update_params(out['loss'])
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.backbone.parameters()))
