@@ -5,17 +5,20 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mec_plugin.registry import MODELS
-from ..losses.dissl_loss import dissl_loss
+from ..losses.dissl_loss import dissl_loss_multicrop
 
 
 @MODELS.register_module()
 class DISSLHead(BaseModule):
     """Teacher and student heads of DISSL and its loss dict.
 
-    Dubois et al., NeurIPS 2022 (arXiv 2209.06235). Both heads see the
-    representations of both crops as one batch (their BatchNorm statistics
-    span the 2B rows, as in the official code), nothing is detached, and
-    :func:`mec_plugin.models.losses.dissl_loss` combines them::
+    Dubois et al., NeurIPS 2022 (arXiv 2209.06235). With two crops both heads
+    see the representations of both crops as one batch (their BatchNorm
+    statistics span the 2B rows, as in the official code); with multi-crop the
+    teacher sees the global crops only and the student all crops. Nothing is
+    detached, and :func:`mec_plugin.models.losses.dissl_loss_multicrop`
+    (= :func:`~mec_plugin.models.losses.dissl_loss` for two crops) combines
+    them::
 
         loss = CE_pq - lambda * H_M + beta * CE_pp
 
@@ -62,24 +65,38 @@ class DISSLHead(BaseModule):
         self.tau_student = float(tau_student)
         self.gather_marginal = gather_marginal
 
-    def loss(self, z: Tensor) -> Dict[str, Tensor]:
+    def loss(self, z: Tensor, num_views: int = 2,
+             num_teacher_views: int = 2) -> Dict[str, Tensor]:
         """
         Args:
-            z (Tensor): representations of both crops, [2B, d]; rows 0..B-1
-                are crop 1, rows B..2B-1 crop 2 of the same images.
+            z (Tensor): representations of all crops, [V * B, d]; rows
+                v * B .. (v + 1) * B - 1 are crop v of the same B images, the
+                global (teacher) crops first.
+            num_views (int): V, the number of crops. 2 without multi-crop.
+            num_teacher_views (int): K, the leading crops the teacher sees
+                (VISSL: the first resolution group, the 2 global crops).
+
+        The teacher head runs once on the K * B global rows, the student head
+        once on all V * B rows (VISSL's ``MULTI_RES_SPLIT_CROPS [[0, 1],
+        [0, null]]``: each head's BatchNorm sees its crops as one batch); with
+        V = K = 2 both see the same 2B rows, as in the two-crop code.
 
         Returns:
             dict: ``loss`` (optimised) and, for the log, ``ce_pq``, ``h_m``,
             ``ce_pp``, ``ce_pq_same`` and ``beta``.
         """
-        if z.dim() != 2 or z.shape[0] % 2:
-            raise ValueError(f'DISSLHead.loss expects [2B, d] (both crops stacked), '
-                             f'got {tuple(z.shape)}')
-        t1, t2 = self.teacher(z).chunk(2)
-        s1, s2 = self.student(z).chunk(2)
-        loss, terms = dissl_loss(t1, t2, s1, s2, self.lambda_, self.current_beta,
-                                 self.tau_teacher, self.tau_student, self.gather_marginal,
-                                 return_terms=True)
+        if not 2 <= num_teacher_views <= num_views:
+            raise ValueError(f'DISSLHead.loss: need 2 <= num_teacher_views <= num_views, got '
+                             f'num_teacher_views={num_teacher_views!r}, num_views={num_views!r}')
+        if z.dim() != 2 or z.shape[0] % num_views:
+            raise ValueError(f'DISSLHead.loss expects [num_views * B, d] (all crops stacked, '
+                             f'num_views={num_views}), got {tuple(z.shape)}')
+        batch = z.shape[0] // num_views
+        teacher = self.teacher(z[:num_teacher_views * batch]).chunk(num_teacher_views)
+        student = self.student(z).chunk(num_views)
+        loss, terms = dissl_loss_multicrop(teacher, student, self.lambda_, self.current_beta,
+                                           self.tau_teacher, self.tau_student,
+                                           self.gather_marginal, return_terms=True)
         out = dict(loss=loss)
         out.update({k: v.detach() for k, v in terms.items()})
         out['beta'] = torch.tensor(self.current_beta, device=loss.device)
