@@ -11,8 +11,8 @@ CUDA, the peak allocated memory.
 
 * ``plugin``: the headline config (``configs/mec_r50_8xb64_100e.py``; SyncBN
   reverted to BN as the Runner does on one process), its data preprocessor,
-  model and MMEngine optim wrapper (``AmpOptimWrapper(dtype='bfloat16')``
-  for bf16), driven as a Runner iteration is: ``RuntimeInfoHook`` and
+  model and optim wrapper (for bf16 the plugin's ``BFloat16OptimWrapper``,
+  what ``tools/train.py --amp --amp-dtype bfloat16`` builds), driven as a Runner iteration is: ``RuntimeInfoHook`` and
   ``MECLambdaWarmupHook`` before / after ``model.train_step(data,
   optim_wrapper)``. The teacher's EMA update is inside ``MEC.loss`` (at the
   start of each step), so it is timed as part of the step. ``RuntimeInfoHook``
@@ -126,7 +126,9 @@ def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool):
     ow_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
     ow_cfg['optimizer']['lr'] = ow_cfg['optimizer']['lr'] * args.batch / 256  # auto_scale_lr
     if amp:
-        ow_cfg.update(type='AmpOptimWrapper', dtype='bfloat16')
+        # what `tools/train.py --amp --amp-dtype bfloat16` builds: bf16
+        # autocast without mmengine's GradScaler (and its per-step sync)
+        ow_cfg.update(type='BFloat16OptimWrapper')
     optim_wrapper = build_optim_wrapper(model, ow_cfg)
     hooks = [HOOKS.build(dict(type='RuntimeInfoHook'))] + [
         HOOKS.build(h) for h in cfg.custom_hooks if h['type'] == 'MECLambdaWarmupHook']

@@ -65,7 +65,8 @@ if HOST == 'mmpretrain':
     from mmpretrain.models.necks import NonLinearNeck
     from mmpretrain.models.selfsup import BaseSelfSupervisor
     from mmpretrain.models.utils import CosineEMA
-    from mmpretrain.registry import DATASETS, HOOKS, LOOPS, METRICS, MODELS, TRANSFORMS
+    from mmpretrain.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIM_WRAPPERS,
+                                     TRANSFORMS)
     from mmpretrain.structures import DataSample
     from mmpretrain.utils import get_ori_model
 else:
@@ -73,7 +74,8 @@ else:
     from mmselfsup.models.algorithms import BaseModel as _MMSelfSupBaseModel
     from mmselfsup.models.necks import NonLinearNeck
     from mmselfsup.models.utils import CosineEMA
-    from mmselfsup.registry import DATASETS, HOOKS, LOOPS, METRICS, MODELS, TRANSFORMS
+    from mmselfsup.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIM_WRAPPERS,
+                                    TRANSFORMS)
     from mmselfsup.structures import SelfSupDataSample as DataSample
     from mmselfsup.utils import get_model as get_ori_model
 
@@ -98,5 +100,6 @@ else:
 
 __all__ = [
     'HOST', 'detect_host', 'MODELS', 'HOOKS', 'TRANSFORMS', 'DATASETS', 'METRICS', 'LOOPS',
+    'OPTIM_WRAPPERS',
     'BaseSelfSupervisor', 'DataSample', 'NonLinearNeck', 'CosineEMA', 'LARS', 'get_ori_model'
 ]

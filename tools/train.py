@@ -25,7 +25,7 @@ def parse_args():
     parser.add_argument('--amp', action='store_true', help='mixed precision training')
     parser.add_argument(
         '--amp-dtype', choices=['float16', 'bfloat16'], default=None,
-        help='autocast dtype with --amp (bfloat16 needs no loss scaling)')
+        help='autocast dtype with --amp (bfloat16: BFloat16OptimWrapper, no loss scaler)')
     parser.add_argument('--no-validate', action='store_true',
                         help='skip validation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -51,7 +51,13 @@ def merge_args(cfg, args):
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    if args.amp:
+    if args.amp and args.amp_dtype == 'bfloat16':
+        # bf16 needs no loss scaler; mmengine's AmpOptimWrapper keeps one and
+        # syncs on its found_inf every step (mec_plugin/engine/optim_wrappers.py)
+        cfg.optim_wrapper.type = 'BFloat16OptimWrapper'
+        for key in ('loss_scale', 'dtype'):
+            cfg.optim_wrapper.pop(key, None)
+    elif args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
         if args.amp_dtype:

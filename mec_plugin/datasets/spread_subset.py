@@ -1,4 +1,5 @@
-from typing import Union
+import copy
+from typing import Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -44,3 +45,10 @@ class SpreadSubset:
         if samples is not None and 'sample_idx' in samples:
             samples.set_metainfo(dict(sample_idx=int(idx) % len(self)))
         return item
+
+    def get_subset(self, indices: Sequence[int]) -> 'SpreadSubset':
+        """The items at ``indices`` of this subset (mmengine's ``BaseDataset``
+        API, which the feature tools' ``strides`` use)."""
+        subset = copy.copy(self)
+        subset.indices = self.indices[np.asarray(indices, dtype=np.int64)]
+        return subset

@@ -1,5 +1,6 @@
 from . import hooks
 from .hooks import *  # noqa: F401,F403
 from .loops import ResumableEpochBasedTrainLoop
+from .optim_wrappers import BFloat16OptimWrapper
 
-__all__ = list(hooks.__all__) + ['ResumableEpochBasedTrainLoop']
+__all__ = list(hooks.__all__) + ['ResumableEpochBasedTrainLoop', 'BFloat16OptimWrapper']

@@ -27,3 +27,10 @@ def test_subset_larger_than_the_dataset_keeps_everything():
 def test_bad_size_is_named():
     with pytest.raises(ValueError, match='num_samples'):
         SpreadSubset(_Sorted(), num_samples=0)
+
+
+def test_get_subset_takes_positions_of_the_subset():
+    subset = SpreadSubset(_Sorted(), num_samples=50)  # items 0, 20, 40, ...
+    strided = subset.get_subset(list(range(0, 50, 5)))  # every 5th: one per class
+    assert len(strided) == 10 and len(subset) == 50
+    assert [strided[i]['idx'] for i in range(10)] == [c * 100 for c in range(10)]

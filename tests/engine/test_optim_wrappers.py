@@ -1,0 +1,58 @@
+"""BFloat16OptimWrapper: a bf16 autocast step with no loss scaler."""
+import copy
+
+import torch
+import torch.nn as nn
+
+import mec_plugin  # noqa: F401 (registers)
+from mec_plugin.registry import OPTIM_WRAPPERS
+
+
+def _model():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+
+
+def test_step_equals_a_manual_bf16_autocast_step():
+    model, reference = _model(), _model()
+    x = torch.randn(5, 8)
+    wrapper = OPTIM_WRAPPERS.build(dict(
+        type='BFloat16OptimWrapper', optimizer=torch.optim.SGD(model.parameters(), lr=0.1,
+                                                               momentum=0.9)))
+    with wrapper.optim_context(model):
+        out = model(x)
+        assert out.dtype == torch.bfloat16  # the forward runs in bf16
+        loss = out.float().square().mean()
+    wrapper.update_params(loss)
+
+    optimizer = torch.optim.SGD(reference.parameters(), lr=0.1, momentum=0.9)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        ref_loss = reference(x).float().square().mean()
+    ref_loss.backward()
+    optimizer.step()
+    assert loss.item() == ref_loss.item()
+    for p, q in zip(model.parameters(), reference.parameters()):
+        assert torch.equal(p, q)
+    # the step moved the parameters (a real update, not a no-op)
+    assert not torch.equal(next(model.parameters()), next(_model().parameters()))
+
+
+def test_resume_from_an_amp_optim_wrapper_state_drops_the_scaler():
+    model = _model()
+    wrapper = OPTIM_WRAPPERS.build(dict(
+        type='BFloat16OptimWrapper', optimizer=torch.optim.SGD(model.parameters(), lr=0.1,
+                                                               momentum=0.9)))
+    with wrapper.optim_context(model):
+        loss = model(torch.randn(3, 8)).float().sum()
+    wrapper.update_params(loss)
+    state = copy.deepcopy(wrapper.state_dict())
+    amp_state = dict(state, loss_scaler={'scale': 65536.0, '_growth_tracker': 0})
+
+    other = _model()
+    restored = OPTIM_WRAPPERS.build(dict(
+        type='BFloat16OptimWrapper', optimizer=torch.optim.SGD(other.parameters(), lr=0.1,
+                                                               momentum=0.9)))
+    restored.load_state_dict(amp_state)
+    buffers = [s['momentum_buffer'] for s in restored.optimizer.state_dict()['state'].values()]
+    expected = [s['momentum_buffer'] for s in state['state'].values()]
+    assert len(buffers) == 4 and all(torch.equal(a, b) for a, b in zip(buffers, expected))
