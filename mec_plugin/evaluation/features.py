@@ -26,6 +26,19 @@ from mec_plugin.utils.checkpoint import PLUGIN_PREFIXES
 # ForeachCosineEMA(Sequential(backbone, neck))). One table for the evaluation
 # tools and the converters, kept in the import-free checkpoint module.
 WEIGHT_PREFIXES = PLUGIN_PREFIXES
+# Other EMA copies of the backbone that 'teacher' also finds: MoCo's key
+# encoder (mmpretrain's MoCo and the plugin's MoCoSmall, ``encoder_k`` =
+# ExponentialMovingAverage(Sequential(backbone, neck))).
+OTHER_TEACHER_PREFIXES = ('encoder_k.module.0.', )
+
+
+def _prefix_for(state_dict: Dict[str, Tensor], weights: str) -> str:
+    prefix = WEIGHT_PREFIXES[weights]
+    if weights == 'teacher' and not any(k.startswith(prefix) for k in state_dict):
+        for other in OTHER_TEACHER_PREFIXES:
+            if any(k.startswith(other) for k in state_dict):
+                return other
+    return prefix
 
 
 def backbone_state_dict(state_dict: Dict[str, Tensor], weights: str = 'student') -> Dict[str, Tensor]:
@@ -37,7 +50,7 @@ def backbone_state_dict(state_dict: Dict[str, Tensor], weights: str = 'student')
     """
     if weights not in WEIGHT_PREFIXES:
         raise ValueError(f"weights must be one of {tuple(WEIGHT_PREFIXES)}, got '{weights}'")
-    prefix = WEIGHT_PREFIXES[weights]
+    prefix = _prefix_for(state_dict, weights)
     out = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
     if not out:
         found = sorted({k.split('.')[0] for k in state_dict})
@@ -63,11 +76,12 @@ def find_backbone_weights(state_dict: Dict[str, Tensor],
     """
     if weights not in WEIGHT_PREFIXES:
         raise ValueError(f"weights must be one of {tuple(WEIGHT_PREFIXES)}, got '{weights}'")
-    prefix = WEIGHT_PREFIXES[weights]
+    prefix = _prefix_for(state_dict, weights)
     if any(k.startswith(prefix) for k in state_dict):
         return backbone_state_dict(state_dict, weights), f'prefix {prefix!r}'
     if weights == 'teacher':
-        raise KeyError(f"no '{prefix}*' keys: only this plugin's checkpoints hold an EMA teacher")
+        raise KeyError(f"no '{prefix}*' (or MoCo 'encoder_k.module.0.*') keys: only the EMA "
+                       "teacher / key encoder of a plugin or mmpretrain MoCo checkpoint qualifies")
     for foreign in FOREIGN_PREFIXES:
         sub = {k[len(foreign):]: v for k, v in state_dict.items() if k.startswith(foreign)}
         if sub and any(k.startswith('conv1.') or k.startswith('layer1.') for k in sub):

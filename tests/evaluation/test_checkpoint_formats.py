@@ -52,6 +52,24 @@ def test_teacher_weights_come_from_the_ema_copy(reference, tmp_path):
     assert torch.equal(net.state_dict()[w], reference[w] + 1)
 
 
+def test_teacher_of_a_moco_checkpoint_is_its_key_encoder(reference, tmp_path):
+    # mmpretrain's MoCo / the plugin's MoCoSmall: encoder_k = EMA(Sequential(backbone, neck))
+    key = {f'encoder_k.module.0.{k}': v - 1 for k, v in reference.items() if v.is_floating_point()}
+    path = str(tmp_path / 'moco.pth')
+    torch.save(dict(state_dict={**{f'backbone.{k}': v for k, v in reference.items()}, **key,
+                                'queue': torch.zeros(4, 8)}), path)
+    w = 'layer1.0.conv1.weight'
+    student = build_backbone(TINY_BACKBONE, path)
+    teacher = build_backbone(TINY_BACKBONE, path, weights='teacher')
+    assert torch.equal(student.state_dict()[w], reference[w])
+    assert torch.equal(teacher.state_dict()[w], reference[w] - 1)
+
+
+def test_teacher_of_a_checkpoint_without_one_is_named(reference):
+    with pytest.raises(KeyError, match='encoder_k'):
+        find_backbone_weights({f'backbone.{k}': v for k, v in reference.items()}, 'teacher')
+
+
 def test_unknown_checkpoint_names_its_keys():
     with pytest.raises(KeyError, match='top-level keys'):
         find_backbone_weights({'foo.bar': torch.zeros(1)})
