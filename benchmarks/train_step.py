@@ -26,6 +26,10 @@ CUDA, the peak allocated memory.
 * ``byol``: mmpretrain's own BYOL config file (LARS, its EMA target), fp32 and
   bf16 ``AmpOptimWrapper``.
 
+``--fused`` adds the plugin path with torch's fused SGD step
+(``optimizer.fused=True``, set in a config or with ``--cfg-options``) next to
+the default multi-tensor one.
+
 With ``--sync-debug`` (CUDA) one extra step of each path runs under
 ``torch.cuda.set_sync_debug_mode('warn')`` and the synchronising calls are
 counted and located.
@@ -109,7 +113,7 @@ def fake_runner(model, optim_wrapper, iters_per_epoch: int):
                                  logger=MMLogger.get_current_instance())
 
 
-def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool):
+def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool, fused: bool):
     from mmengine.model import revert_sync_batchnorm
     from mmengine.optim import build_optim_wrapper
     from mmpretrain.registry import HOOKS, MODELS
@@ -125,6 +129,11 @@ def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool):
         model.teacher.module.compile()
     ow_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
     ow_cfg['optimizer']['lr'] = ow_cfg['optimizer']['lr'] * args.batch / 256  # auto_scale_lr
+    if fused:
+        # torch's one-kernel SGD step (what `--cfg-options
+        # optim_wrapper.optimizer.fused=True` gives a training run); the
+        # default on CUDA is the multi-tensor (foreach) step
+        ow_cfg['optimizer']['fused'] = True
     if amp:
         # what `tools/train.py --amp --amp-dtype bfloat16` builds: bf16
         # autocast without mmengine's GradScaler (and its per-step sync)
@@ -135,10 +144,11 @@ def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool):
     return cfg, model, optim_wrapper, hooks
 
 
-def plugin_path(args, device, amp, channels_last, compile_=False) -> Dict:
+def plugin_path(args, device, amp, channels_last, compile_=False, fused=False) -> Dict:
     from mmengine.logging import MessageHub
     from mmpretrain.structures import DataSample
-    cfg, model, optim_wrapper, hooks = build_plugin(args, device, amp, channels_last, compile_)
+    cfg, model, optim_wrapper, hooks = build_plugin(args, device, amp, channels_last, compile_,
+                                                    fused)
     MessageHub.get_current_instance().update_info('max_iters', 100000)
     runner = fake_runner(model, optim_wrapper, iters_per_epoch=1251)
     views = synthetic_views(args.batch, args.size, device)
@@ -159,7 +169,7 @@ def plugin_path(args, device, amp, channels_last, compile_=False) -> Dict:
 
     out = measure(step, device, args.warmup, args.iters, args.batch, args.sync_debug)
     out.update(head_mode=model.head.mode, taylor_order=model.head.taylor_order,
-               optim_wrapper=type(optim_wrapper).__name__)
+               optim_wrapper=type(optim_wrapper).__name__, fused_optimizer=fused)
     del model, optim_wrapper
     return out
 
@@ -316,6 +326,8 @@ def parse_args(argv=None):
                         help='also time the plugin path in channels_last (bf16)')
     parser.add_argument('--compile', action='store_true',
                         help='also time the plugin path with backbone / neck / teacher compiled')
+    parser.add_argument('--fused', action='store_true',
+                        help='also time the plugin path with a fused SGD step (optimizer.fused)')
     parser.add_argument('--no-hooks', action='store_true',
                         help="time model.train_step alone, without the Runner's hooks")
     parser.add_argument('--sync-debug', action='store_true',
@@ -356,6 +368,11 @@ def main(argv=None) -> Dict:
             runs.append((f'plugin_{prec}', lambda amp=amp: plugin_path(args, device, amp, False)))
             if amp and args.channels_last:
                 runs.append(('plugin_bf16_cl', lambda: plugin_path(args, device, True, True)))
+            if args.fused:
+                cl = amp and args.channels_last
+                runs.append((f'plugin_{prec}' + ('_cl' if cl else '') + '_fused',
+                             lambda amp=amp, cl=cl: plugin_path(args, device, amp, cl,
+                                                                fused=True)))
             if amp and args.compile:
                 runs.append(('plugin_bf16_cl_compiled' if args.channels_last else
                              'plugin_bf16_compiled',
@@ -384,6 +401,8 @@ def main(argv=None) -> Dict:
     for a, b in [('plugin_fp32', 'plain_fp32'), ('plugin_bf16', 'plain_bf16_cl'),
                  ('plugin_bf16_cl', 'plain_bf16_cl'), ('plugin_bf16_compiled', 'plain_bf16_cl'),
                  ('plugin_bf16_cl_compiled', 'plain_bf16_cl'), ('plugin_fp32', 'byol_fp32'),
+                 ('plugin_fp32_fused', 'plugin_fp32'), ('plugin_bf16_fused', 'plugin_bf16'),
+                 ('plugin_bf16_cl_fused', 'plugin_bf16_cl'),
                  ('plugin_bf16', 'byol_bf16'), ('plugin_bf16_cl', 'byol_bf16'),
                  ('plain_fp32', 'byol_fp32'), ('plain_bf16_cl', 'byol_bf16')]:
         if a in r and b in r:

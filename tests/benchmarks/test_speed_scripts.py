@@ -34,7 +34,7 @@ def runs(tmp_path_factory):
     data = _tiny_cifar(str(tmp / 'cifar'))
     cmds = {
         'mec_loss': ['benchmarks/mec_loss.py'],
-        'train_step': ['benchmarks/train_step.py'],
+        'train_step': ['benchmarks/train_step.py', '--fused'],
         'cifar': ['benchmarks/cifar_time_to_accuracy.py', '--data-root', data,
                   '--train-limit', '240', '--test-limit', '40', '--batch', '40'],
     }
@@ -85,14 +85,16 @@ def test_train_step_script_runs_all_three_paths(runs):
     r = runs['train_step']
     _check_env(r)
     assert r['hooks'] is True
-    for name in ('plugin_fp32', 'plain_fp32', 'byol_fp32'):
+    for name in ('plugin_fp32', 'plugin_fp32_fused', 'plain_fp32', 'byol_fp32'):
         res = r['results'][name]
         assert 'error' not in res, res
         assert _positive(res['images_per_s']) and res['loss_finite'] is True
         assert res['peak_mem_gib'] is None  # CPU: no device memory to report
     assert r['results']['plugin_fp32']['head_mode'] == 'auto'
+    assert [r['results'][n]['fused_optimizer'] for n in ('plugin_fp32', 'plugin_fp32_fused')] \
+        == [False, True]
     assert set(r['ratios']) >= {'plugin_fp32/plain_fp32', 'plugin_fp32/byol_fp32',
-                                'best_plugin/best_plain'}
+                                'plugin_fp32_fused/plugin_fp32', 'best_plugin/best_plain'}
     assert all(_positive(v) for v in r['ratios'].values())
 
 
