@@ -49,6 +49,8 @@ def test_dimensionality_variant_widens_to_8192():
     assert cfg.model.neck.type == 'DimExpanderNeck' and cfg.model.neck.out_channels == 8192
     assert cfg.model.head.teacher.in_channels == cfg.model.head.student.in_channels == 8192
     assert cfg.model.head.teacher.res_channels == [2048, 2048]
+    # the evaluation tools read the expanded representation, not the 2048-d trunk
+    assert cfg.eval_representation == 'backbone+neck'
 
 
 def test_cissl_configs():

@@ -4,8 +4,10 @@
 # tiled x4, ReLU) before the average pool. Teacher: 8192 -> 512 (BN, ReLU),
 # residual MLP 512 -> 2048 -> 2048 -> 512, Linear to 16384; student:
 # 8192 -> 512 (BN) -> 16384.
-# The evaluation tools read `backbone.*` only: they see the 2048-d ResNet-50,
-# not the 8192-d representation (the expander's weights are under `neck.*`).
+# The evaluation tools (k-NN, features, retrieval) read the 8192-d
+# representation: backbone, then this neck (eval_representation below;
+# `--representation backbone` gives the 2048-d trunk). Linear probe:
+# configs/benchmarks/classification/imagenet/resnet50-dim8192_8xb512-linear-lars-coslr-100e_in1k.py
 _base_ = './dissl_r50_8xb320-100e_in1k.py'
 rep_dim = 8192
 model = dict(
@@ -16,3 +18,4 @@ model = dict(
                      res_channels=[2048, 2048], out_channels={{_base_.num_clusters}},
                      norm_cfg=dict(type='SyncBN')),
         student=dict(in_channels=rep_dim)))
+eval_representation = 'backbone+neck'

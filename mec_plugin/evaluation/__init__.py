@@ -1,7 +1,8 @@
 from mec_plugin.host import HOST
-from .features import (backbone_state_dict, build_backbone, eval_data_preprocessor,
-                       extract_config_features, extract_features, find_backbone_weights,
-                       load_checkpoint_file, load_features, save_features)
+from .features import (REPRESENTATIONS, backbone_state_dict, build_backbone, build_encoder,
+                       config_representation, eval_data_preprocessor, extract_config_features,
+                       extract_features, find_backbone_weights, load_checkpoint_file,
+                       load_features, neck_state_dict, save_features)
 from .knn import (best_k_accuracy, knn_accuracy_per_k, knn_neighbours, knn_predict,
                   shift_normalise, to_representation)
 from .linear import linear_classifier, linear_probe_on_features
@@ -12,7 +13,8 @@ from .stats import alignment, class_alignment, effective_rank, uniformity
 from .tsne import tsne_embed
 
 __all__ = [
-    'backbone_state_dict', 'build_backbone', 'extract_features', 'find_backbone_weights',
+    'backbone_state_dict', 'build_backbone', 'build_encoder', 'neck_state_dict',
+    'config_representation', 'REPRESENTATIONS', 'extract_features', 'find_backbone_weights',
     'load_checkpoint_file', 'eval_data_preprocessor', 'extract_config_features', 'save_features',
     'load_features', 'knn_predict', 'knn_neighbours', 'knn_accuracy_per_k', 'best_k_accuracy',
     'shift_normalise', 'to_representation', 'alignment', 'uniformity', 'class_alignment',

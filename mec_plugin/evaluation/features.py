@@ -11,6 +11,12 @@ the keys, see :func:`find_backbone_weights`):
   ``ResNet`` uses torchvision's parameter names, the classifier is dropped);
 * the official MoCo / MEC / ssl-small checkpoints (``module.encoder_q.*`` or
   ``module.encoder.*``, classifier dropped).
+
+The representation is the pooled backbone output, or with
+``representation='backbone+neck'`` (a config's ``eval_representation``, the
+tools' ``--representation``) the output of ``model.neck`` on top of it, with
+the neck's weights from the same checkpoint: DISSL's d = 8192 expander, or a
+projector.
 """
 from typing import Dict, Optional, Tuple
 
@@ -30,6 +36,12 @@ WEIGHT_PREFIXES = PLUGIN_PREFIXES
 # encoder (mmpretrain's MoCo and the plugin's MoCoSmall, ``encoder_k`` =
 # ExponentialMovingAverage(Sequential(backbone, neck))).
 OTHER_TEACHER_PREFIXES = ('encoder_k.module.0.', )
+
+
+#: what the evaluation tools can read: the backbone, or the backbone and the
+#: pre-training config's neck (its weights under ``neck.*``, or the teacher's
+#: ``teacher.module.1.*`` / ``encoder_k.module.1.*``).
+REPRESENTATIONS = ('backbone', 'backbone+neck')
 
 
 def _prefix_for(state_dict: Dict[str, Tensor], weights: str) -> str:
@@ -65,6 +77,27 @@ FOREIGN_PREFIXES = ('backbone.', 'module.encoder_q.', 'module.encoder.', 'encode
                     'module.')
 # Heads that torchvision / official encoders keep inside the backbone's namespace.
 CLASSIFIER_PREFIXES = ('fc.', 'head.', 'classifier.')
+
+
+def neck_state_dict(state_dict: Dict[str, Tensor],
+                    weights: str = 'student') -> Dict[str, Tensor]:
+    """The pre-training neck's weights from a plugin / mmpretrain checkpoint.
+
+    The student's neck is ``neck.*``; an EMA copy ``Sequential(backbone,
+    neck)`` keeps it at index 1 (``teacher.module.1.*``, ``encoder_k.module.1.*``).
+    """
+    if weights not in WEIGHT_PREFIXES:
+        raise ValueError(f"weights must be one of {tuple(WEIGHT_PREFIXES)}, got '{weights}'")
+    backbone_prefix = _prefix_for(state_dict, weights)
+    prefix = 'neck.' if backbone_prefix == 'backbone.' else backbone_prefix.replace(
+        '.module.0.', '.module.1.')
+    out = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+    if not out:
+        found = sorted({k.split('.')[0] for k in state_dict})
+        raise KeyError(f"representation 'backbone+neck' needs the neck's weights, but the "
+                       f"checkpoint has no '{prefix}*' keys (its top-level keys: {found}); "
+                       "only plugin / mmpretrain checkpoints of the config's algorithm carry them")
+    return out
 
 
 def find_backbone_weights(state_dict: Dict[str, Tensor],
@@ -111,6 +144,32 @@ def load_checkpoint_file(checkpoint: str, map_location: str = 'cpu') -> Dict[str
     return ckpt
 
 
+def _build_without_syncbn(module_cfg: dict) -> nn.Module:
+    module_cfg = dict(module_cfg)
+    if module_cfg.get('norm_cfg', {}).get('type') == 'SyncBN':
+        module_cfg['norm_cfg'] = dict(module_cfg['norm_cfg'], type='BN')
+    module = MODELS.build(module_cfg)
+    if hasattr(module, 'init_weights'):
+        module.init_weights()
+    return module
+
+
+def _load_exactly(module: nn.Module, state: Dict[str, Tensor], checkpoint: str,
+                  what: str) -> None:
+    """Load ``state`` into ``module``; a missing, extra or mis-shaped key raises."""
+    own = module.state_dict()
+    wrong = [f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
+             for k, v in state.items() if k in own and own[k].shape != v.shape]
+    if wrong:  # torch's own error lists every key after a generic header
+        raise ValueError(f'{checkpoint}: {what} weights do not match the config (a '
+                         f'checkpoint of another architecture or width?): shape mismatch '
+                         f'for {len(wrong)} tensors, e.g. {wrong[:3]}')
+    result = module.load_state_dict(state, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        raise KeyError(f'{checkpoint}: {what} weights do not match the config: missing '
+                       f'{result.missing_keys[:10]}, unexpected {result.unexpected_keys[:10]}')
+
+
 def build_backbone(backbone_cfg: dict, checkpoint: Optional[str] = None,
                    weights: str = 'student', map_location: str = 'cpu') -> nn.Module:
     """Build a backbone from its config and load its weights from a checkpoint.
@@ -119,26 +178,53 @@ def build_backbone(backbone_cfg: dict, checkpoint: Optional[str] = None,
     baseline every representation should beat). Missing or unexpected keys
     raise, naming them.
     """
-    backbone_cfg = dict(backbone_cfg)
-    if backbone_cfg.get('norm_cfg', {}).get('type') == 'SyncBN':
-        backbone_cfg['norm_cfg'] = dict(backbone_cfg['norm_cfg'], type='BN')
-    backbone = MODELS.build(backbone_cfg)
-    if hasattr(backbone, 'init_weights'):
-        backbone.init_weights()
+    backbone = _build_without_syncbn(backbone_cfg)
     if checkpoint is not None:
         state, _ = find_backbone_weights(load_checkpoint_file(checkpoint, map_location), weights)
-        own = backbone.state_dict()
-        wrong = [f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
-                 for k, v in state.items() if k in own and own[k].shape != v.shape]
-        if wrong:  # torch's own error lists every key after a generic header
-            raise ValueError(f'{checkpoint}: backbone weights do not match the config (a '
-                             f'checkpoint of another architecture or width?): shape mismatch '
-                             f'for {len(wrong)} tensors, e.g. {wrong[:3]}')
-        result = backbone.load_state_dict(state, strict=False)
-        if result.missing_keys or result.unexpected_keys:
-            raise KeyError(f'{checkpoint}: backbone weights do not match the config: missing '
-                           f'{result.missing_keys[:10]}, unexpected {result.unexpected_keys[:10]}')
+        _load_exactly(backbone, state, checkpoint, 'backbone')
     return backbone
+
+
+class BackboneWithNeck(nn.Module):
+    """``neck(backbone(x))``: a tuple of outputs, like a backbone's."""
+
+    def __init__(self, backbone: nn.Module, neck: nn.Module) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.neck = neck
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        return tuple(self.neck(self.backbone(x)))
+
+
+def build_encoder(model_cfg: dict, checkpoint: Optional[str] = None, weights: str = 'student',
+                  representation: str = 'backbone', map_location: str = 'cpu') -> nn.Module:
+    """The network whose (pooled) last output the evaluation tools read.
+
+    Args:
+        model_cfg (dict): the pre-training config's ``model``.
+        representation (str): 'backbone' (``model.backbone``), or
+            'backbone+neck' (``model.neck`` on top, e.g. DISSL's d = 8192
+            expander; its weights from the same checkpoint).
+    """
+    if representation not in REPRESENTATIONS:
+        raise ValueError(f"representation must be one of {REPRESENTATIONS}, "
+                         f"got '{representation}'")
+    backbone = build_backbone(model_cfg['backbone'], checkpoint, weights, map_location)
+    if representation == 'backbone':
+        return backbone
+    if not model_cfg.get('neck'):
+        raise KeyError("representation 'backbone+neck': the config's model has no neck")
+    neck = _build_without_syncbn(model_cfg['neck'])
+    if checkpoint is not None:
+        state = neck_state_dict(load_checkpoint_file(checkpoint, map_location), weights)
+        _load_exactly(neck, state, checkpoint, 'neck')
+    return BackboneWithNeck(backbone, neck)
+
+
+def config_representation(cfg, representation: Optional[str] = None) -> str:
+    """``representation`` if given, else the config's ``eval_representation`` ('backbone')."""
+    return representation or cfg.get('eval_representation', None) or 'backbone'
 
 
 @torch.no_grad()
@@ -217,13 +303,16 @@ def eval_data_preprocessor(cfg) -> nn.Module:
 def extract_config_features(cfg, checkpoint: Optional[str] = None, weights: str = 'student',
                             splits=('train', 'test'), device: str = 'cpu', stage: int = -1,
                             seed: int = 0, progress: bool = True,
-                            strides: Optional[Dict[str, int]] = None
+                            strides: Optional[Dict[str, int]] = None,
+                            representation: Optional[str] = None
                             ) -> Dict[str, Tuple[Tensor, Tensor]]:
     """Features of the ``knn_{split}_dataloader`` splits of a pre-training config.
 
     The backbone is ``cfg.model.backbone`` with the checkpoint's weights (any
     format :func:`find_backbone_weights` knows), or randomly initialised with
-    ``seed`` when ``checkpoint`` is None. ``strides={'train': 5}`` keeps every
+    ``seed`` when ``checkpoint`` is None; with ``representation``
+    'backbone+neck' (default: the config's ``eval_representation``) the
+    config's neck follows it (:func:`build_encoder`). ``strides={'train': 5}`` keeps every
     5th sample of a split: ImageFolder lists are sorted by class, so a stride
     keeps every class where a dataset's ``indices=N`` would keep the first ones.
     """
@@ -233,7 +322,8 @@ def extract_config_features(cfg, checkpoint: Optional[str] = None, weights: str 
             raise KeyError(f'the config has no `knn_{split}_dataloader`: the tools need labelled '
                            'loaders with a deterministic pipeline (see configs/_base_/datasets)')
     torch.manual_seed(seed)
-    backbone = build_backbone(cfg.model.backbone, checkpoint, weights)
+    backbone = build_encoder(cfg.model, checkpoint, weights,
+                             config_representation(cfg, representation))
     preprocessor = eval_data_preprocessor(cfg)
     out = {}
     for split in splits:

@@ -117,3 +117,88 @@ def test_imagenet_probe_configs_follow_the_protocols(path, lr, batch):
     model = MODELS.build(model_cfg)
     x = torch.randn(2, 3, 64, 64)
     assert model(x, mode='tensor').shape == (2, 1000)
+
+
+def _randomise_bn_statistics(module, seed):
+    g = torch.Generator().manual_seed(seed)
+    for m in module.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.1)
+            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+
+
+def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_path):
+    """DISSL d = 8192: the probe's frozen backbone + expander load from the
+    pre-training checkpoint, stay fixed through a step, and give the features
+    the k-NN tools read (`--representation backbone+neck`, the config's
+    default)."""
+    from mec_plugin.evaluation import build_encoder
+    from mec_plugin.registry import MODELS
+    data = make_image_folder(str(tmp_path / 'data'), classes=4, per_class=2, size=32)
+    # the d8192 pre-training model at toy width: ResNet-18 (64-d) + expander to 256
+    pre_cfg = Config.fromfile(os.path.join(ROOT, 'configs/dissl/dissl_r50-dim8192_8xb320-100e_in1k.py'))
+    assert pre_cfg.eval_representation == 'backbone+neck'
+    backbone_cfg = dict(pre_cfg.model.backbone, depth=18, stem_channels=8, base_channels=8,
+                        norm_cfg=dict(type='BN'))
+    neck_cfg = dict(pre_cfg.model.neck, in_channels=64, mid_channels=8, out_channels=256,
+                    norm_cfg=dict(type='BN'))
+    torch.manual_seed(5)
+    backbone, neck = build_backbone(backbone_cfg), MODELS.build(neck_cfg)
+    _randomise_bn_statistics(backbone, 1)
+    _randomise_bn_statistics(neck, 2)
+    state = {**{f'backbone.{k}': v.clone() for k, v in backbone.state_dict().items()},
+             **{f'neck.{k}': v.clone() for k, v in neck.state_dict().items()},
+             'head.student.fc.weight': torch.randn(8, 256)}
+    ckpt = str(tmp_path / 'epoch_100.pth')
+    torch.save(dict(state_dict=state, meta=dict(epoch=100)), ckpt)
+
+    cfg = Config.fromfile(os.path.join(
+        BENCH, 'imagenet/resnet50-dim8192_8xb512-linear-lars-coslr-100e_in1k.py'))
+    cfg.model.backbone.update(depth=18, stem_channels=8, base_channels=8, norm_cfg=dict(type='BN'))
+    cfg.model.backbone.init_cfg.checkpoint = ckpt
+    cfg.model.neck[0].update(in_channels=64, mid_channels=8, out_channels=256)
+    cfg.model.neck[0].init_cfg.checkpoint = ckpt
+    cfg.model.neck[1].input_features = 256
+    cfg.model.head.update(in_channels=256, num_classes=4, topk=(1, ))
+    cfg.train_dataloader.update(batch_size=8, num_workers=0, persistent_workers=False)
+    cfg.train_dataloader.dataset = dict(type='CustomDataset', data_root=data, data_prefix='train',
+                                        pipeline=[dict(type='LoadImageFromFile'),
+                                                  dict(type='RandomResizedCrop', scale=32),
+                                                  dict(type='PackInputs')])
+    cfg.data_preprocessor.num_classes = 4
+    cfg.train_cfg.max_epochs = 1
+    for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
+                'test_evaluator'):
+        cfg[key] = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
+    cfg.work_dir = str(tmp_path / 'work')
+    runner = Runner.from_cfg(cfg)
+    model = runner.model
+    seen = {}
+
+    class Snapshot(Hook):
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            seen['fc'] = copy.deepcopy(model.head.fc.state_dict())
+
+    runner.register_hook(Snapshot())
+    runner.train()
+    assert runner.iter == 1
+    expander = model.neck[0]
+    for prefix, module in (('backbone.', model.backbone), ('neck.', expander)):
+        for k, v in module.state_dict().items():  # weights and BN statistics
+            assert torch.equal(v, state[prefix + k]), prefix + k
+        assert all(not p.requires_grad for p in module.parameters())
+    assert not expander.training  # frozen: BN in eval mode during the probe
+    assert not torch.equal(model.head.fc.weight, seen['fc']['weight'])
+
+    # the probe's representation is the one the k-NN / feature tools read
+    pre_model = dict(pre_cfg.model, backbone=backbone_cfg, neck=neck_cfg)
+    encoder = build_encoder(pre_model, ckpt, representation=pre_cfg.eval_representation)
+    encoder.eval()
+    model.eval()
+    x = torch.randn(3, 3, 32, 32)
+    with torch.no_grad():
+        probe_features = expander(model.backbone(x))[0]
+        tool_features = encoder(x)[-1]
+    assert probe_features.shape == (3, 256)
+    torch.testing.assert_close(tool_features, probe_features, rtol=0, atol=0)

@@ -22,7 +22,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmpretrain.utils import register_all_modules
 
-from mec_plugin.evaluation import extract_config_features, save_features
+from mec_plugin.evaluation import (REPRESENTATIONS, config_representation,
+                                   extract_config_features, save_features)
 
 
 def parse_args():
@@ -34,6 +35,7 @@ def parse_args():
     p.add_argument('--splits', nargs='+', default=['train', 'test'])
     p.add_argument('--stage', type=int, default=-1, help='index of the backbone output')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
+    p.add_argument('--representation', choices=REPRESENTATIONS, help="what to read: the backbone, or the config's model.neck on top of it (default: the config's eval_representation, else 'backbone')")
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--seed', type=int, default=0, help='seed of the random initialisation')
     p.add_argument('--train-stride', type=int, default=1,
@@ -52,11 +54,14 @@ def main():
     if args.checkpoint is not None and not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     t0 = time.time()
+    representation = config_representation(cfg, args.representation)
     splits = extract_config_features(cfg, args.checkpoint, args.weights, args.splits, args.device,
                                      args.stage, args.seed,
-                                     strides=dict(train=args.train_stride, test=args.test_stride))
+                                     strides=dict(train=args.train_stride, test=args.test_stride),
+                                     representation=representation)
     save_features(args.out, splits, config=args.config, checkpoint=args.checkpoint or 'random-init',
-                  weights=args.weights, stage=args.stage, seed=args.seed,
+                  weights=args.weights, representation=representation, stage=args.stage,
+                  seed=args.seed,
                   train_stride=args.train_stride, test_stride=args.test_stride)
     for name, (x, y) in splits.items():
         print(f'{name}: {tuple(x.shape)} features, {int(y.max()) + 1} classes')

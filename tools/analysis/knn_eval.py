@@ -1,12 +1,15 @@
 """k-NN accuracy of a pre-trained (or randomly initialised) backbone.
 
     python tools/analysis/knn_eval.py CONFIG [CHECKPOINT] [--weights student|teacher]
+        [--representation backbone|backbone+neck]
         [--k 20 200] [--temperature 0.07] [--best-k 101] [--out knn.json]
         [--save-features feats.pth | --load-features feats.pth]
 
 CONFIG is the pre-training config: the backbone comes from ``model.backbone``
 and the data from ``knn_train_dataloader`` / ``knn_test_dataloader`` (labelled
-splits with a deterministic pipeline) and ``knn_data_preprocessor``. Without
+splits with a deterministic pipeline) and ``knn_data_preprocessor``; with
+``--representation backbone+neck`` (the default of configs that set
+``eval_representation``, e.g. DISSL d = 8192) ``model.neck`` follows it. Without
 CHECKPOINT the network keeps its random initialisation: the baseline.
 Reports the weighted k-NN of InstDisc / DINO (cosine, weights exp(s/T)) for
 each --k and, with --best-k K, ssl-small's best majority-vote k-NN over odd
@@ -25,8 +28,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmpretrain.utils import register_all_modules
 
-from mec_plugin.evaluation import (best_k_accuracy, extract_config_features, load_features,
-                                   save_features)
+from mec_plugin.evaluation import (REPRESENTATIONS, best_k_accuracy, config_representation,
+                                   extract_config_features, load_features, save_features)
 from mec_plugin.evaluation.knn import knn_accuracy_per_k
 
 
@@ -36,6 +39,7 @@ def parse_args():
     p.add_argument('checkpoint', nargs='?', default=None,
                    help='checkpoint of the plugin; omit for random initialisation')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
+    p.add_argument('--representation', choices=REPRESENTATIONS, help="what to read: the backbone, or the config's model.neck on top of it (default: the config's eval_representation, else 'backbone')")
     p.add_argument('--k', type=int, nargs='+', default=[20, 200])
     p.add_argument('--temperature', type=float, default=0.07)
     p.add_argument('--best-k', type=int, default=0, metavar='K_MAX',
@@ -54,18 +58,23 @@ def parse_args():
 
 def evaluate(cfg, checkpoint, weights='student', ks=(20, 200), temperature=0.07,
              best_k=0, device='cpu', seed=0, progress=True, features=None, save_to=None,
-             train_stride=1):
+             train_stride=1, representation=None):
     """k-NN results of a checkpoint (or of saved ``features``: ``{split: (x, y)}``)."""
     t0 = time.time()
     if features is None:
+        representation = config_representation(cfg, representation)
         features = extract_config_features(cfg, checkpoint, weights, ('train', 'test'), device,
                                            seed=seed, progress=progress,
-                                           strides=dict(train=train_stride))
+                                           strides=dict(train=train_stride),
+                                           representation=representation)
         if save_to:
             save_features(save_to, features, checkpoint=checkpoint or 'random-init',
-                          weights=weights, seed=seed)
+                          weights=weights, seed=seed, representation=representation)
+    else:
+        representation = features.get('meta', {}).get('representation', representation)
     (train_x, train_y), (test_x, test_y) = features['train'], features['test']
     result = dict(checkpoint=checkpoint or 'random-init', weights=weights,
+                  representation=representation or 'backbone',
                   num_train=len(train_y), num_test=len(test_y), feature_dim=train_x.shape[1])
     acc = knn_accuracy_per_k(train_x.to(device), train_y, test_x.to(device), test_y, list(ks),
                              metric='cosine', weighting='exp', temperature=temperature)
@@ -94,7 +103,7 @@ def main():
             raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     result = evaluate(cfg, checkpoint, args.weights, args.k, args.temperature, args.best_k,
                       args.device, args.seed, features=features, save_to=args.save_features,
-                      train_stride=args.train_stride)
+                      train_stride=args.train_stride, representation=args.representation)
     print(json.dumps(result, indent=2))
     if args.out:
         with open(args.out, 'w') as f:

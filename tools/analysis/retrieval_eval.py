@@ -2,7 +2,8 @@
 
     python tools/analysis/retrieval_eval.py CONFIG [CHECKPOINT] --data STATIC_DIR
         [--modes d-sd sd-sd] [--topk 5] [--orig-resize 256] [--crop 224]
-        [--weights student|teacher] [--out retrieval.json]
+        [--weights student|teacher] [--representation backbone|backbone+neck]
+        [--out retrieval.json]
         [--save-features static.pth | --load-features static.pth]
 
 STATIC_DIR is written by ``make_static_augmented_set.py``. For each class
@@ -22,7 +23,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmpretrain.utils import register_all_modules
 
-from mec_plugin.evaluation import (build_backbone, eval_data_preprocessor, extract_static_features,
+from mec_plugin.evaluation import (REPRESENTATIONS, build_encoder, config_representation,
+                                   eval_data_preprocessor, extract_static_features,
                                    instdisc_retrieval)
 
 
@@ -32,6 +34,7 @@ def add_static_args(p):
     p.add_argument('checkpoint', nargs='?', default=None)
     p.add_argument('--data', help='static augmented set directory')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
+    p.add_argument('--representation', choices=REPRESENTATIONS, help="what to read: the backbone, or the config's model.neck on top of it (default: the config's eval_representation, else 'backbone')")
     p.add_argument('--orig-resize', type=int, default=256)
     p.add_argument('--crop', type=int, default=224)
     p.add_argument('--batch-size', type=int, default=128)
@@ -57,10 +60,12 @@ def static_features(args) -> dict:
     if args.checkpoint is not None and not osp.isfile(args.checkpoint):
         raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     torch.manual_seed(args.seed)
-    backbone = build_backbone(cfg.model.backbone, args.checkpoint, args.weights)
+    representation = config_representation(cfg, args.representation)
+    backbone = build_encoder(cfg.model, args.checkpoint, args.weights, representation)
     feats = extract_static_features(backbone, eval_data_preprocessor(cfg), args.data, args.device,
                                     args.batch_size, args.orig_resize, args.crop, args.stage)
     feats['checkpoint'] = args.checkpoint or 'random-init'
+    feats['representation'] = representation
     if args.save_features:
         torch.save(feats, args.save_features)
     return feats

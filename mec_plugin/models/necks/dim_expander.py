@@ -30,6 +30,9 @@ class DimExpanderNeck(BaseModule):
             ``in_channels``. 8192.
         with_avg_pool (bool): global average pool (True: output [N, out]).
         norm_cfg (dict): norm layer. ``dict(type='BN')``.
+        frozen (bool): no gradients and BatchNorm statistics fixed (eval
+            mode whatever ``train()`` says): the expander of a pre-trained
+            model under a linear probe of its 8192-d representation.
     """
 
     def __init__(self,
@@ -38,6 +41,7 @@ class DimExpanderNeck(BaseModule):
                  out_channels: int = 8192,
                  with_avg_pool: bool = True,
                  norm_cfg: dict = dict(type='BN'),
+                 frozen: bool = False,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg)
         for name, value in (('in_channels', in_channels), ('mid_channels', mid_channels),
@@ -57,6 +61,15 @@ class DimExpanderNeck(BaseModule):
             build_norm_layer(norm_cfg, out_channels)[1])
         self.relu = nn.ReLU(inplace=True)
         self.with_avg_pool = with_avg_pool
+        self.frozen = frozen
+        if frozen:
+            self.requires_grad_(False)
+            self.train(False)
+
+    def train(self, mode: bool = True) -> 'DimExpanderNeck':
+        # a frozen expander keeps its pre-trained BN statistics (like
+        # mmpretrain's ResNet with norm_eval=True)
+        return super().train(mode and not self.frozen)
 
     def forward(self, inputs: Tuple[Tensor, ...]) -> Tuple[Tensor]:
         """(last feature map [N, in, H, W], ...) -> ([N, out] or [N, out, H, W],)."""
