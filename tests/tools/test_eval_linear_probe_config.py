@@ -49,35 +49,45 @@ def tiny_probe_cfg(name, pretrained):
     if isinstance(cfg.model.neck, list):
         cfg.model.neck[1].input_features = 64
     cfg.model.head.update(in_channels=64, num_classes=4, topk=(1, ))
-    cfg.train_dataloader.update(batch_size=8, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.dataset.data_root = pretrained['data']
     cfg.train_dataloader.dataset.pipeline[1].scale = 16  # RandomResizedCrop
+    return one_tiny_epoch(cfg, str(pretrained['root'] / f'work_{name}'))
+
+
+def one_tiny_epoch(cfg, work_dir):
+    """One epoch of batch 8 on 4 classes, no validation, no checkpoint."""
+    cfg.model.head.update(num_classes=4, topk=(1, ))
+    cfg.train_dataloader.update(batch_size=8, num_workers=0, persistent_workers=False)
     cfg.data_preprocessor.num_classes = 4
     cfg.train_cfg.max_epochs = 1
     for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
                 'test_evaluator'):
         cfg[key] = None
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
-    cfg.work_dir = str(pretrained['root'] / f'work_{name}')
+    cfg.work_dir = work_dir
     cfg.env_cfg.dist_cfg = dict(backend='gloo')
     return cfg
 
 
-@pytest.mark.parametrize('name', sorted(CONFIGS))
-def test_probe_trains_the_classifier_and_keeps_the_backbone(name, pretrained):
-    cfg = tiny_probe_cfg(name, pretrained)
+def train_with_fc_snapshot(cfg):
+    """Run the Runner; return it and the classifier's weights just before its step."""
     runner = Runner.from_cfg(cfg)
-    model = runner.model
     seen = {}
 
     class Snapshot(Hook):
         # the Runner initialises the weights inside train(): look just before the step
         def before_train_iter(self, runner, batch_idx, data_batch=None):
-            seen['fc'] = copy.deepcopy(model.head.fc.state_dict())
+            seen['fc'] = copy.deepcopy(runner.model.head.fc.state_dict())
 
     runner.register_hook(Snapshot())
     runner.train()
-    fc_before = seen['fc']
+    return runner, seen['fc']
+
+
+@pytest.mark.parametrize('name', sorted(CONFIGS))
+def test_probe_trains_the_classifier_and_keeps_the_backbone(name, pretrained):
+    runner, fc_before = train_with_fc_snapshot(tiny_probe_cfg(name, pretrained))
+    model = runner.model
     assert runner.iter == 1
     for k, v in model.backbone.state_dict().items():  # weights and BN statistics
         assert torch.equal(v, pretrained['ref'][k]), k
@@ -159,29 +169,13 @@ def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_
     cfg.model.neck[0].update(in_channels=64, mid_channels=8, out_channels=256)
     cfg.model.neck[0].init_cfg.checkpoint = ckpt
     cfg.model.neck[1].input_features = 256
-    cfg.model.head.update(in_channels=256, num_classes=4, topk=(1, ))
-    cfg.train_dataloader.update(batch_size=8, num_workers=0, persistent_workers=False)
+    cfg.model.head.in_channels = 256
     cfg.train_dataloader.dataset = dict(type='CustomDataset', data_root=data, data_prefix='train',
                                         pipeline=[dict(type='LoadImageFromFile'),
                                                   dict(type='RandomResizedCrop', scale=32),
                                                   dict(type='PackInputs')])
-    cfg.data_preprocessor.num_classes = 4
-    cfg.train_cfg.max_epochs = 1
-    for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg',
-                'test_evaluator'):
-        cfg[key] = None
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1, save_last=False)
-    cfg.work_dir = str(tmp_path / 'work')
-    runner = Runner.from_cfg(cfg)
+    runner, fc_before = train_with_fc_snapshot(one_tiny_epoch(cfg, str(tmp_path / 'work')))
     model = runner.model
-    seen = {}
-
-    class Snapshot(Hook):
-        def before_train_iter(self, runner, batch_idx, data_batch=None):
-            seen['fc'] = copy.deepcopy(model.head.fc.state_dict())
-
-    runner.register_hook(Snapshot())
-    runner.train()
     assert runner.iter == 1
     expander = model.neck[0]
     for prefix, module in (('backbone.', model.backbone), ('neck.', expander)):
@@ -189,7 +183,7 @@ def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_
             assert torch.equal(v, state[prefix + k]), prefix + k
         assert all(not p.requires_grad for p in module.parameters())
     assert not expander.training  # frozen: BN in eval mode during the probe
-    assert not torch.equal(model.head.fc.weight, seen['fc']['weight'])
+    assert not torch.equal(model.head.fc.weight, fc_before['weight'])
 
     # the probe's representation is the one the k-NN / feature tools read
     pre_model = dict(pre_cfg.model, backbone=backbone_cfg, neck=neck_cfg)
