@@ -11,6 +11,13 @@ from ..losses.mec_loss import (MODES, coding_length_scale, lamda_inv_from_eps,
                                taylor_trace_terms)
 
 
+def _pair_traces(p1: Tensor, q2: Tensor, p2: Tensor, q1: Tensor, lamda_inv, order: int,
+                 mode: str):
+    """The Taylor terms of Tr log(I + C(p1, q2)) and the trace of C(p2, q1)'s series."""
+    return (taylor_trace_terms(p1, q2, lamda_inv, order, mode),
+            mec_loss(p2, q1, lamda_inv, order, mode))
+
+
 @MODELS.register_module()
 class MECHead(BaseModule):
     """Turns student projections and teacher embeddings into MEC's loss dict.
@@ -35,6 +42,11 @@ class MECHead(BaseModule):
         radius_iters (int): subspace-iteration steps of the spectral-radius
             estimate (:func:`taylor_spectral_radius`), run only when :attr:`estimate_radius` is set (by
             :class:`MECLambdaWarmupHook`, every N iterations).
+        compile_loss (bool): run both Taylor traces through one
+            ``torch.compile``-d function (fused element-wise work, fewer
+            kernel launches: the loss is launch-bound at small batches on a
+            GPU). 1/lambda enters it as a 0-dim tensor, so the warm-up's
+            changing value does not recompile it. Taylor modes only.
         init_cfg (dict, optional): init config.
 
     Attributes:
@@ -51,6 +63,7 @@ class MECHead(BaseModule):
                  mode: str = 'auto',
                  log_terms: bool = True,
                  radius_iters: int = 20,
+                 compile_loss: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
         if mode not in MODES:
@@ -59,6 +72,8 @@ class MECHead(BaseModule):
             raise ValueError(f'MECHead: taylor_order must be an integer >= 1, got {taylor_order!r}')
         if eps_square <= 0:
             raise ValueError(f'MECHead: eps_square must be > 0, got {eps_square}')
+        if compile_loss and mode == 'exact':
+            raise ValueError("MECHead: compile_loss applies to the Taylor modes, not mode='exact'")
         self.predictor = MODELS.build(predictor)
         self.eps_square = float(eps_square)
         self.taylor_order = taylor_order
@@ -69,6 +84,8 @@ class MECHead(BaseModule):
         self.estimate_radius = False
         self.last_radius: Optional[Tensor] = None
         self.last_lamda_inv = float('nan')
+        self.compile_loss = compile_loss
+        self._compiled_traces = None
 
     def lamda_inv(self, m: int, d: int) -> float:
         """1/lambda for a global batch of m embeddings of width d."""
@@ -103,10 +120,19 @@ class MECHead(BaseModule):
         if self.mode == 'exact':
             trace_12 = mec_loss(p1, q2, lamda_inv, mode='exact')
             terms = None
-        else:
-            terms = taylor_trace_terms(p1, q2, lamda_inv, self.taylor_order, self.mode)
+            trace_21 = mec_loss(p2, q1, lamda_inv, mode='exact')
+        elif self.compile_loss:
+            if self._compiled_traces is None:
+                self._compiled_traces = torch.compile(_pair_traces, fullgraph=True, dynamic=False)
+            # a float32 fill kernel: no host-to-device copy, no recompile per value
+            lamda_inv_t = q1.new_full((), lamda_inv, dtype=torch.float32)
+            terms, trace_21 = self._compiled_traces(p1, q2, p2, q1, lamda_inv_t,
+                                                    self.taylor_order, self.mode)
             trace_12 = terms.sum()
-        trace_21 = mec_loss(p2, q1, lamda_inv, self.taylor_order, self.mode)
+        else:
+            terms, trace_21 = _pair_traces(p1, q2, p2, q1, lamda_inv, self.taylor_order,
+                                           self.mode)
+            trace_12 = terms.sum()
         per_sample = 0.5 * (trace_12 + trace_21) / m
 
         losses = dict(

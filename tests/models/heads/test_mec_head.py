@@ -76,8 +76,36 @@ def test_radius_is_estimated_only_when_asked():
     assert head.estimate_radius is False
 
 
+def test_compiled_loss_equals_eager_and_does_not_recompile_as_lambda_warms_up():
+    """compile_loss=True: the same loss, Taylor terms and gradients as the
+    eager head, and one compiled graph for every 1/lambda of the warm-up."""
+    import torch._dynamo
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    eager, compiled = build_head(taylor_order=5), build_head(taylor_order=5, compile_loss=True)
+    compiled.load_state_dict(eager.state_dict())
+    z1, z2, p1, p2 = (torch.randn(10, 12) for _ in range(4))
+    for i, factor in enumerate((8.0, 5.5, 1.0)):  # the warm-up moves 1/lambda every step
+        grads = []
+        for head in (eager, compiled):
+            head.lamda_inv_factor = factor
+            head.zero_grad()
+            with torch._dynamo.config.patch(error_on_recompile=i > 0):
+                out = head.loss(z1, z2, p1, p2)
+            out['loss'].backward()
+            grads.append([p.grad.clone() for p in head.predictor.parameters()])
+            if head is eager:
+                ref = out
+        for key in ('loss', 'coding_length', 'lamda_inv', *(f'taylor_{k}' for k in range(1, 6))):
+            torch.testing.assert_close(out[key], ref[key], rtol=1e-5, atol=1e-7, msg=key)
+        for g_compiled, g_eager in zip(grads[1], grads[0]):
+            torch.testing.assert_close(g_compiled, g_eager, rtol=1e-4, atol=1e-7)
+    assert compiled._compiled_traces is not None
+
+
 @pytest.mark.parametrize('bad,match', [(dict(mode='fast'), 'mode'), (dict(taylor_order=0), 'taylor_order'),
-                                       (dict(eps_square=-1.), 'eps_square')])
+                                       (dict(eps_square=-1.), 'eps_square'),
+                                       (dict(mode='exact', compile_loss=True), 'compile_loss')])
 def test_bad_head_config_names_the_field(bad, match):
     with pytest.raises(ValueError, match=match):
         build_head(**bad)
