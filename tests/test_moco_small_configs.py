@@ -75,6 +75,9 @@ def test_cifar_configs_queue_fits_the_batch_and_pipeline_makes_two_32px_views(na
     cfg = load(name)
     assert cfg.model.queue_len % cfg.train_dataloader.batch_size == 0
     assert cfg.model.backbone.type == 'ResNet_CIFAR'
+    # one process: shuffle-BN needs BN split into groups, each a whole number of samples
+    norm = cfg.model.backbone.norm_cfg
+    assert norm.type == 'SplitBN' and cfg.train_dataloader.batch_size % norm.num_splits == 0
     dataset = cfg.train_dataloader.dataset
     steps = (dataset.dataset if dataset.type == 'SpreadSubset' else dataset).pipeline
     results = dict(img=np.random.default_rng(0).integers(0, 256, (32, 32, 3), np.uint8))

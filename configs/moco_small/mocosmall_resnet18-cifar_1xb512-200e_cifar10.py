@@ -9,6 +9,10 @@
 # computed by a much older key encoder (and the image itself as a negative).
 # 4096 = 8 batches of 512 (K must be a multiple of the global batch).
 # Not the paper's setting: the paper pre-trains on ImageNet only.
+# One process has no other GPU to shuffle the keys across, so the backbone's
+# BatchNorm is split into 8 groups of 64 (SplitBN: shuffle-BN on one GPU, as
+# the MoCo authors' CIFAR demo does); on N GPUs use SyncBN or BN instead:
+#   --cfg-options model.backbone.norm_cfg.type=SyncBN
 _base_ = [
     '../_base_/models/mocosmall_r18.py',
     '../_base_/datasets/cifar10_mocosmall.py',
@@ -17,7 +21,7 @@ _base_ = [
 ]
 model = dict(
     queue_len=4096,
-    backbone=dict(_delete_=True, type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='SyncBN'),
-                  zero_init_residual=False))
+    backbone=dict(_delete_=True, type='ResNet_CIFAR', depth=18,
+                  norm_cfg=dict(type='SplitBN', num_splits=8), zero_init_residual=False))
 train_dataloader = dict(batch_size=512)
 default_hooks = dict(checkpoint=dict(interval=20, max_keep_ckpts=2), logger=dict(interval=20))

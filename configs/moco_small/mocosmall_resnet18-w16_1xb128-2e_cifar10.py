@@ -13,6 +13,8 @@
 #   while random queue entries are replaced by real keys, then falls;
 # * key momentum m = 0.99 (momentum=0.01): at m = 0.999 the key encoder would
 #   move only 1 - 0.999^80 = 8 % of the way from its random initialisation;
+# * BatchNorm split into 8 groups of 16 (SplitBN): on one process MoCo's
+#   key shuffle is otherwise a no-op and BN statistics leak the positive;
 # * plain fp32 OptimWrapper (AMP needs a GPU). lr 0.06, SGD, wd 1e-4 and the
 #   per-epoch cosine are the official values.
 _base_ = [
@@ -27,7 +29,8 @@ model = dict(
     queue_len=1024,
     momentum=0.01,
     backbone=dict(_delete_=True, type='ResNet_CIFAR', depth=18, stem_channels=width,
-                  base_channels=width, norm_cfg=dict(type='SyncBN'), zero_init_residual=False),
+                  base_channels=width, norm_cfg=dict(type='SplitBN', num_splits=8),
+                  zero_init_residual=False),
     neck=dict(in_channels=width * 8))
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.06, momentum=0.9, weight_decay=1e-4))
