@@ -112,3 +112,61 @@ def test_cifar_script_trains_and_evaluates_both_paths(runs):
     assert knn['k'] == 200 and knn['temperature'] == 0.1 and knn['metric'] == 'cosine'
     assert knn['num_train'] == 240 and 0 <= knn['knn_top1'] <= 100
     assert r['target']['applies'] is False
+
+
+def _tables():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('tables', os.path.join(ROOT, 'benchmarks',
+                                                                         'tables.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tables_head_each_record_and_leave_cpu_targets_undecided(runs):
+    tables = _tables()
+    for name, record in runs.items():
+        text = tables.render(record)
+        for key in ('device', 'torch', 'date_utc', 'command'):
+            assert str(record[key]) in text, (name, key)
+        assert 'quick: toy sizes' in text
+        verdicts = [line.rsplit('— ', 1)[1] for line in text.splitlines()
+                    if line.startswith('- ') and '— ' in line]
+        assert verdicts and set(verdicts) == {'n/a'}, (name, verdicts)
+    rows = [line for line in tables.render(runs['mec_loss']).splitlines()
+            if line.startswith('| 16 ') or line.startswith('| 48 ')]
+    assert len(rows) == 4 * 5 + 4  # every shape x order, and every exact shape
+    with pytest.raises(ValueError, match='not a record of the speed benchmarks'):
+        tables.render(dict(benchmark='other'))
+
+
+def test_tables_decide_the_gpu_targets():
+    """The verdicts on a GPU record, at the issue's thresholds."""
+    tables = _tables()
+    env = dict(device='NVIDIA H100', device_type='cuda', torch='2.x', cuda='13.0',
+               date_utc='2026-11-23T00:00:00Z', command='python benchmarks/x.py', quick=False)
+
+    def entry(official, auto, compiled=None):
+        mode = dict(ms=auto, speedup=official / auto)
+        e = dict(reference_ms=official, batch=mode, feature=mode, auto=mode)
+        if compiled:
+            e['auto_compiled'] = dict(ms=compiled)
+        return e
+    exact = dict(reference_ms=1., ms=1., speedup=1., taylor4_vs_exact=1e-3)
+    loss = dict(benchmark='mec_loss', **env, all_agree=True, max_value_rel_diff=1e-7, shapes=[
+        dict(m=4096, d=2048, taylor={'4': entry(30., 5.)}, exact=exact),      # 6x
+        dict(m=1024, d=2048, taylor={'4': entry(1.4, 0.7, compiled=0.45)}, exact=exact)])
+    text = tables.render(loss)
+    assert '6.00× — met' in text  # >= 5x at m 4096
+    assert '0.450 ms — met' in text  # the compiled path is under 0.5 ms
+    assert '2.00× — met' in text  # never slower: the lowest ratio is 2
+
+    step = dict(benchmark='train_step', **env, ratios={}, results={
+        'plugin_bf16_cl': dict(images_per_s=1200., ms_per_step=100.),
+        'plain_bf16_cl': dict(images_per_s=1189., ms_per_step=100.),
+        'byol_bf16': dict(images_per_s=676., ms_per_step=100.)})
+    text = tables.render(step)
+    assert '1.009× — NOT met' in text  # 1200 / 1189 < 1.05
+    assert '1.775× — NOT met' in text  # 1200 / 676 < 1.8
+    step['results']['plugin_bf16_cl']['images_per_s'] = 1300.
+    assert tables.render(step).count('— met') == 2
