@@ -186,7 +186,13 @@ def build_backbone(backbone_cfg: dict, checkpoint: Optional[str] = None,
 
 
 class BackboneWithNeck(nn.Module):
-    """``neck(backbone(x))``: a tuple of outputs, like a backbone's."""
+    """``neck(backbone(x))``: a tuple of outputs, like a backbone's.
+
+    A neck that holds part of the encoder as well as a projection head says
+    which part is the representation with ``forward_representation``
+    (MoCoSmallNeck: MobileNetV3's classifier block, not the 128-d head); it
+    is used instead of the whole neck.
+    """
 
     def __init__(self, backbone: nn.Module, neck: nn.Module) -> None:
         super().__init__()
@@ -194,7 +200,10 @@ class BackboneWithNeck(nn.Module):
         self.neck = neck
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
-        return tuple(self.neck(self.backbone(x)))
+        feats = self.backbone(x)
+        if hasattr(self.neck, 'forward_representation'):
+            return (self.neck.forward_representation(feats), )
+        return tuple(self.neck(feats))
 
 
 def build_encoder(model_cfg: dict, checkpoint: Optional[str] = None, weights: str = 'student',

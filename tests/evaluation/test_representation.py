@@ -119,3 +119,35 @@ def test_the_tools_follow_the_config_and_the_flag(parts, tmp_path):
     _run('knn_eval.py', cfg, ckpt, '--k', 1, '--out', out)
     res = json.load(open(out))
     assert res['representation'] == 'backbone+neck' and res['feature_dim'] == 128
+
+
+@pytest.mark.parametrize('name,dim', [('mocosmall_mobilenetv3-small_8xb64-800e_in1k.py', 1024)])
+def test_mobilenet_configs_evaluate_the_official_classifier_block(name, dim, tmp_path):
+    """MoCoSmall on MobileNetV3: the evaluated feature is the classifier block
+    inside the neck (Linear - h_swish - Dropout, D = 1024), in eval mode, not
+    the 576-d pooled map and not the 128-d projection."""
+    from mmengine.config import Config
+    from mmengine.model import revert_sync_batchnorm
+    from mmengine.logging import MessageHub
+    cfg = Config.fromfile(os.path.join(os.path.dirname(__file__), '..', '..', 'configs',
+                                       'moco_small', name))
+    assert cfg.eval_representation == 'backbone+neck'
+    model_cfg = cfg.model.to_dict()
+    model_cfg['queue_len'] = 16
+    MessageHub.get_current_instance().update_info('max_iters', 10)
+    torch.manual_seed(0)
+    model = revert_sync_batchnorm(MODELS.build(model_cfg))
+    ckpt = str(tmp_path / 'moco.pth')
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    encoder = build_encoder(model_cfg, ckpt, 'student', cfg.eval_representation)
+    encoder.eval()
+    model.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        got = encoder(x)[-1]
+        expected = model.neck.forward_representation(model.backbone(x))
+    assert got.shape == (2, dim)
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)
+    # the neck's dropout is off in eval: the feature is deterministic
+    with torch.no_grad():
+        torch.testing.assert_close(encoder(x)[-1], got, rtol=0, atol=0)
