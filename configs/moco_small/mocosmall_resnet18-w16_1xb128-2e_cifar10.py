@@ -14,7 +14,7 @@
 # * key momentum m = 0.99 (momentum=0.01): at m = 0.999 the key encoder would
 #   move only 1 - 0.999^80 = 8 % of the way from its random initialisation;
 # * BatchNorm split into 8 groups of 16 (SplitBN): on one process MoCo's
-#   key shuffle is otherwise a no-op and BN statistics leak the positive;
+#   key shuffle is otherwise a no-op and BN statistics can leak the positive;
 # * plain fp32 OptimWrapper (AMP needs a GPU). lr 0.06, SGD, wd 1e-4 and the
 #   per-epoch cosine are the official values.
 _base_ = [
