@@ -137,15 +137,46 @@ def _randomise_bn_statistics(module, seed):
             m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
 
 
-def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_path):
-    """DISSL d = 8192: the probe's frozen backbone + expander load from the
-    pre-training checkpoint, stay fixed through a step, and give the features
-    the k-NN tools read (`--representation backbone+neck`, the config's
-    default)."""
+def _train_frozen_probe_and_compare(cfg, pre_model, state, neck_of, tmp_path, dim):
+    """One probe epoch from ``state`` (a pre-training checkpoint): the frozen
+    backbone and pre-training neck stay equal to the checkpoint (weights, BN
+    statistics, eval mode), the classifier moves, and the probe's features are
+    the ones the k-NN / feature tools read (``eval_representation``)."""
     from mec_plugin.evaluation import build_encoder
-    from mec_plugin.registry import MODELS
+    ckpt = str(tmp_path / 'epoch_100.pth')
+    torch.save(dict(state_dict=state, meta=dict(epoch=100)), ckpt)
+    cfg.model.backbone.init_cfg.checkpoint = ckpt
+    neck_of(cfg.model).init_cfg.checkpoint = ckpt
     data = make_image_folder(str(tmp_path / 'data'), classes=4, per_class=2, size=32)
-    # the d8192 pre-training model at toy width: ResNet-18 (64-d) + expander to 256
+    cfg.train_dataloader.dataset = dict(type='CustomDataset', data_root=data, data_prefix='train',
+                                        pipeline=[dict(type='LoadImageFromFile'),
+                                                  dict(type='RandomResizedCrop', scale=32),
+                                                  dict(type='PackInputs')])
+    runner, fc_before = train_with_fc_snapshot(one_tiny_epoch(cfg, str(tmp_path / 'work')))
+    model = runner.model
+    assert runner.iter == 1
+    neck = neck_of(model)
+    for prefix, module in (('backbone.', model.backbone), ('neck.', neck)):
+        for k, v in module.state_dict().items():  # weights and BN statistics
+            assert torch.equal(v, state[prefix + k]), prefix + k
+        assert all(not p.requires_grad for p in module.parameters())
+    assert not neck.training  # frozen: BN / dropout in eval mode during the probe
+    assert not torch.equal(model.head.fc.weight, fc_before['weight'])
+
+    encoder = build_encoder(pre_model, ckpt, representation='backbone+neck')
+    encoder.eval()
+    model.eval()
+    x = torch.randn(3, 3, 32, 32)
+    with torch.no_grad():
+        probe_features = neck(model.backbone(x))[0]
+        tool_features = encoder(x)[-1]
+    assert probe_features.shape == (3, dim)
+    torch.testing.assert_close(tool_features, probe_features, rtol=0, atol=0)
+
+
+def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_path):
+    """DISSL d = 8192: backbone + expander, at toy width (ResNet-18 64-d, expander to 256)."""
+    from mec_plugin.registry import MODELS
     pre_cfg = Config.fromfile(os.path.join(ROOT, 'configs/dissl/dissl_r50-dim8192_8xb320-100e_in1k.py'))
     assert pre_cfg.eval_representation == 'backbone+neck'
     backbone_cfg = dict(pre_cfg.model.backbone, depth=18, stem_channels=8, base_channels=8,
@@ -159,40 +190,32 @@ def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_
     state = {**{f'backbone.{k}': v.clone() for k, v in backbone.state_dict().items()},
              **{f'neck.{k}': v.clone() for k, v in neck.state_dict().items()},
              'head.student.fc.weight': torch.randn(8, 256)}
-    ckpt = str(tmp_path / 'epoch_100.pth')
-    torch.save(dict(state_dict=state, meta=dict(epoch=100)), ckpt)
-
     cfg = Config.fromfile(os.path.join(
         BENCH, 'imagenet/resnet50-dim8192_8xb512-linear-lars-coslr-100e_in1k.py'))
     cfg.model.backbone.update(depth=18, stem_channels=8, base_channels=8, norm_cfg=dict(type='BN'))
-    cfg.model.backbone.init_cfg.checkpoint = ckpt
     cfg.model.neck[0].update(in_channels=64, mid_channels=8, out_channels=256)
-    cfg.model.neck[0].init_cfg.checkpoint = ckpt
     cfg.model.neck[1].input_features = 256
     cfg.model.head.in_channels = 256
-    cfg.train_dataloader.dataset = dict(type='CustomDataset', data_root=data, data_prefix='train',
-                                        pipeline=[dict(type='LoadImageFromFile'),
-                                                  dict(type='RandomResizedCrop', scale=32),
-                                                  dict(type='PackInputs')])
-    runner, fc_before = train_with_fc_snapshot(one_tiny_epoch(cfg, str(tmp_path / 'work')))
-    model = runner.model
-    assert runner.iter == 1
-    expander = model.neck[0]
-    for prefix, module in (('backbone.', model.backbone), ('neck.', expander)):
-        for k, v in module.state_dict().items():  # weights and BN statistics
-            assert torch.equal(v, state[prefix + k]), prefix + k
-        assert all(not p.requires_grad for p in module.parameters())
-    assert not expander.training  # frozen: BN in eval mode during the probe
-    assert not torch.equal(model.head.fc.weight, fc_before['weight'])
+    _train_frozen_probe_and_compare(cfg, dict(pre_cfg.model, backbone=backbone_cfg, neck=neck_cfg),
+                                    state, lambda m: m.neck[0], tmp_path, 256)
 
-    # the probe's representation is the one the k-NN / feature tools read
-    pre_model = dict(pre_cfg.model, backbone=backbone_cfg, neck=neck_cfg)
-    encoder = build_encoder(pre_model, ckpt, representation=pre_cfg.eval_representation)
-    encoder.eval()
-    model.eval()
-    x = torch.randn(3, 3, 32, 32)
-    with torch.no_grad():
-        probe_features = expander(model.backbone(x))[0]
-        tool_features = encoder(x)[-1]
-    assert probe_features.shape == (3, 256)
-    torch.testing.assert_close(tool_features, probe_features, rtol=0, atol=0)
+
+def test_the_mobilenet_probe_reads_the_official_classifier_block(tmp_path):
+    """MoCoSmall MobileNetV3-Small: backbone + the neck's classifier block
+    (1024-d, dropout off), without the 128-d head; a MoCoSmall checkpoint."""
+    from mmengine.logging import MessageHub
+    from mmengine.model import revert_sync_batchnorm
+    from mec_plugin.registry import MODELS
+    pre_cfg = Config.fromfile(os.path.join(
+        ROOT, 'configs/moco_small/mocosmall_mobilenetv3-small_8xb64-200e_in1k.py'))
+    assert pre_cfg.eval_representation == 'backbone+neck'
+    pre_model = dict(pre_cfg.model.to_dict(), queue_len=16)
+    MessageHub.get_current_instance().update_info('max_iters', 10)
+    torch.manual_seed(6)
+    moco = revert_sync_batchnorm(MODELS.build(pre_model))
+    _randomise_bn_statistics(moco.backbone, 3)
+    state = {k: v.clone() for k, v in moco.state_dict().items()}
+    cfg = Config.fromfile(os.path.join(
+        BENCH, 'imagenet/mobilenetv3-small_8xb32-linear-steplr-100e_in1k.py'))
+    assert any(k.startswith('neck.projector.') for k in state)  # which the probe leaves out
+    _train_frozen_probe_and_compare(cfg, pre_model, state, lambda m: m.neck, tmp_path, 1024)

@@ -78,6 +78,11 @@ class MoCoSmallNeck(BaseModule):
             Defaults to 0.
         with_avg_pool (bool): global-average-pool 4-D inputs; 2-D inputs
             (a ViT's class token) pass through. Defaults to True.
+        representation_only (bool): output the D-dimensional representation
+            and build no projector: the neck of a classifier that probes it.
+            Defaults to False.
+        frozen (bool): no gradients, and eval mode whatever ``train()`` says
+            (dropout off, as in the official evaluation). Defaults to False.
         init_cfg (dict, optional): init config.
     """
 
@@ -89,6 +94,8 @@ class MoCoSmallNeck(BaseModule):
                  feat_dropout: float = 0.2,
                  pre_dropout: float = 0.,
                  with_avg_pool: bool = True,
+                 representation_only: bool = False,
+                 frozen: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg)
         for name, value in (('in_channels', in_channels), ('out_channels', out_channels)):
@@ -118,7 +125,17 @@ class MoCoSmallNeck(BaseModule):
             layers.append(nn.Dropout(pre_dropout))
         self.representation = nn.Sequential(*layers)
         self.rep_channels = feat_channels or in_channels
-        self.projector = projection_mlp(self.rep_channels, out_channels, mlp)
+        self.representation_only = representation_only
+        self.projector = None if representation_only else projection_mlp(
+            self.rep_channels, out_channels, mlp)
+        self.frozen = frozen
+        if frozen:
+            self.requires_grad_(False)
+            self.train(False)
+
+    def train(self, mode: bool = True) -> 'MoCoSmallNeck':
+        # a frozen neck keeps dropout off under a probe
+        return super().train(mode and not self.frozen)
 
     def _pooled(self, x: Sequence[Tensor]) -> Tensor:
         if len(x) != 1:
@@ -134,4 +151,5 @@ class MoCoSmallNeck(BaseModule):
         return self.representation(self._pooled(x))
 
     def forward(self, x: Sequence[Tensor]) -> Tuple[Tensor]:
-        return (self.projector(self.forward_representation(x)), )
+        rep = self.forward_representation(x)
+        return (rep if self.projector is None else self.projector(rep), )

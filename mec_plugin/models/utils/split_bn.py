@@ -21,7 +21,7 @@ from torch import Tensor
 from mec_plugin.registry import MODELS
 
 
-@MODELS.register_module('SplitBN')
+@MODELS.register_module(name=['SplitBN', 'SplitBatchNorm2d'])
 class SplitBatchNorm2d(nn.BatchNorm2d):
     """BatchNorm2d whose training statistics are taken per group of samples.
 
