@@ -31,6 +31,20 @@ def _verdict(applies: bool, value: Optional[float], ok: Optional[bool]) -> str:
     return 'met' if ok else 'NOT met'
 
 
+def _target(what: str, shown: str, applies: bool, value: Optional[float],
+            ok: Optional[bool]) -> str:
+    """'- what: shown — met | NOT met | n/a'."""
+    return f'- {what}: {shown} — {_verdict(applies, value, ok)}'
+
+
+def _at_least(value: Optional[float], bound: float) -> Optional[bool]:
+    return None if value is None else value >= bound
+
+
+def _at_most(value: Optional[float], bound: float) -> Optional[bool]:
+    return None if value is None else value <= bound
+
+
 def header(record: Dict) -> List[str]:
     return [f"**{record['benchmark']}** — {record['device']}, torch {record['torch']}"
             f"{', CUDA ' + record['cuda'] if record.get('cuda') else ''}, {record['date_utc']}"
@@ -71,13 +85,14 @@ def mec_loss_tables(record: Dict) -> List[str]:
         fastest = min(v for v in (small['auto']['ms'], small.get('auto_compiled', {}).get('ms'),
                                   small.get('auto_cuda_graph', {}).get('ms')) if v is not None)
     lines += ['', 'Targets:',
-              f"- auto ≥ {TARGETS['loss_speedup_4096']}× repeated products at m 4096, d 2048, "
-              f"order 4: {_f(speedup)}× — {_verdict(gpu, speedup, speedup and speedup >= TARGETS['loss_speedup_4096'])}",
-              f"- never slower (lowest auto / official over every shape and order): {_f(worst)}× "
-              f"— {_verdict(gpu, worst, worst is not None and worst >= 1.0)}",
-              f"- ≤ {TARGETS['loss_ms_1024']} ms fwd + bwd at m 1024, d 2048 (fastest of eager, "
-              f"compiled, graph): {_f(fastest, 3)} ms — "
-              f"{_verdict(gpu, fastest, fastest is not None and fastest <= TARGETS['loss_ms_1024'])}",
+              _target(f"auto ≥ {TARGETS['loss_speedup_4096']}× repeated products at m 4096, "
+                      'd 2048, order 4', f'{_f(speedup)}×', gpu, speedup,
+                      _at_least(speedup, TARGETS['loss_speedup_4096'])),
+              _target('never slower (lowest auto / official over every shape and order)',
+                      f'{_f(worst)}×', gpu, worst, _at_least(worst, 1.0)),
+              _target(f"≤ {TARGETS['loss_ms_1024']} ms fwd + bwd at m 1024, d 2048 (fastest of "
+                      'eager, compiled, graph)', f'{_f(fastest, 3)} ms', gpu, fastest,
+                      _at_most(fastest, TARGETS['loss_ms_1024'])),
               f"- values agree with the official form: {record['all_agree']} (max rel. diff "
               f"{record['max_value_rel_diff']:.1e})"]
     return lines
@@ -108,10 +123,12 @@ def train_step_tables(record: Dict) -> List[str]:
                if best_plugin_bf16 and ok.get('byol_bf16') else None)
     gpu = _on_gpu(record)
     lines += ['', 'Targets:',
-              f"- best plugin step ≥ {TARGETS['step_vs_best_plain']}× best plain loop: "
-              f"{_f(vs_plain, 3)}× — {_verdict(gpu, vs_plain, vs_plain and vs_plain >= TARGETS['step_vs_best_plain'])}",
-              f"- best plugin bf16 step ≥ {TARGETS['step_vs_byol_bf16']}× mmpretrain BYOL bf16: "
-              f"{_f(vs_byol, 3)}× — {_verdict(gpu, vs_byol, vs_byol and vs_byol >= TARGETS['step_vs_byol_bf16'])}"]
+              _target(f"best plugin step ≥ {TARGETS['step_vs_best_plain']}× best plain loop",
+                      f'{_f(vs_plain, 3)}×', gpu, vs_plain,
+                      _at_least(vs_plain, TARGETS['step_vs_best_plain'])),
+              _target(f"best plugin bf16 step ≥ {TARGETS['step_vs_byol_bf16']}× mmpretrain BYOL "
+                      'bf16', f'{_f(vs_byol, 3)}×', gpu, vs_byol,
+                      _at_least(vs_byol, TARGETS['step_vs_byol_bf16']))]
     return lines
 
 
@@ -128,12 +145,14 @@ def cifar_tables(record: Dict) -> List[str]:
     t = record['target']
     applies = t.get('applies', False)
     lines += ['', 'Targets:',
-              f"- {t['epochs']} epochs in ≤ {t['seconds']:.0f} s: {_f(dev['train_seconds'], 1)} s "
-              f"— {_verdict(applies, dev['train_seconds'], t.get('met_time'))}",
-              f"- ≥ {t['images_per_s']:.0f} images/s: {_f(dev['images_per_s'], 0)} — "
-              f"{_verdict(applies, dev['images_per_s'], t.get('met_throughput'))}",
-              f"- k-NN (k = {knn['k']}, T = {knn['temperature']}, cosine) ≥ {t['knn_top1']} %: "
-              f"{_f(knn['knn_top1'])} % — {_verdict(applies, knn['knn_top1'], t.get('met_accuracy'))}"]
+              _target(f"{t['epochs']} epochs in ≤ {t['seconds']:.0f} s",
+                      f"{_f(dev['train_seconds'], 1)} s", applies, dev['train_seconds'],
+                      t.get('met_time')),
+              _target(f"≥ {t['images_per_s']:.0f} images/s", _f(dev['images_per_s'], 0), applies,
+                      dev['images_per_s'], t.get('met_throughput')),
+              _target(f"k-NN (k = {knn['k']}, T = {knn['temperature']}, cosine) ≥ "
+                      f"{t['knn_top1']} %", f"{_f(knn['knn_top1'])} %", applies,
+                      knn['knn_top1'], t.get('met_accuracy'))]
     return lines
 
 
