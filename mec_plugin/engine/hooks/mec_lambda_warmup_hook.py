@@ -120,6 +120,14 @@ class MECLambdaWarmupHook(Hook):
                 f'MEC needs a global batch of at least 2 images, got train_dataloader.batch_size'
                 f' = {batch} on {world} process(es)')
         self._head(runner)
+        cfg = getattr(runner, 'cfg', None)
+        if cfg is not None and cfg.get('compile'):
+            runner.logger.warning(
+                'compile=True makes MMEngine torch.compile model.train_step, around values that '
+                'change every iteration (the data samples, the lr, the EMA momentum, 1/lambda): '
+                "it recompiles at each step until torch's cache limit and then runs eagerly. "
+                'Use model.compile=True instead (MEC compiles its backbone, projector, teacher '
+                'and loss in place, outside those values) and leave compile unset.')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         head = self._head(runner)

@@ -33,6 +33,15 @@ class MEC(BaseSelfSupervisor):
         data_preprocessor (dict, optional): defaults to the host's
             ``SelfSupDataPreprocessor`` (mmpretrain's, or MMSelfSup 1.x's:
             :mod:`mec_plugin.host`).
+        compile (bool | dict): ``torch.compile`` the student's backbone and
+            projector and the teacher in place (``nn.Module.compile``, so
+            parameter names and checkpoints do not change), with these
+            options, and the head's two Taylor traces
+            (``MECHead(compile_loss=True)``). What changes every iteration
+            (1/lambda, the EMA momentum, the lr) stays outside the compiled
+            code, so nothing recompiles as it changes; MMEngine's own
+            ``compile=True`` compiles ``train_step`` around them instead.
+            Defaults to False.
         init_cfg (dict, optional): init config.
     """
 
@@ -44,6 +53,7 @@ class MEC(BaseSelfSupervisor):
                  end_momentum: float = 0.,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
+                 compile: Union[bool, dict] = False,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
         super().__init__(
             backbone=backbone,
@@ -57,6 +67,16 @@ class MEC(BaseSelfSupervisor):
             nn.Sequential(self.backbone, self.neck),
             momentum=base_momentum,
             end_momentum=end_momentum)
+        if compile:
+            self._compile_modules({} if compile is True else dict(compile))
+
+    def _compile_modules(self, options: dict) -> None:
+        # after the teacher's deepcopy: a copied compiled module would call
+        # the student's forward
+        for module in (self.backbone, self.neck, self.teacher.module):
+            module.compile(**options)
+        if hasattr(self.head, 'compile_loss') and self.head.mode != 'exact':
+            self.head.compile_loss = True
 
     def _check_widths(self) -> None:
         """Projector and predictor must agree: fail at build time, by name."""
