@@ -60,7 +60,7 @@ def test_the_compiled_model_trains_like_the_eager_one_without_recompiling():
 
 
 @pytest.mark.parametrize('compile_cfg,warned', [(True, True), (dict(mode='max-autotune'), True),
-                                                (None, False), (False, False)])
+                                                ({}, True), (None, False), (False, False)])
 def test_the_warmup_hook_warns_about_compiling_train_step(compile_cfg, warned):
     from mmengine.config import Config
     messages = []

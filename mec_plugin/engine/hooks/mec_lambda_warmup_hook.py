@@ -121,7 +121,9 @@ class MECLambdaWarmupHook(Hook):
                 f' = {batch} on {world} process(es)')
         self._head(runner)
         cfg = getattr(runner, 'cfg', None)
-        if cfg is not None and cfg.get('compile'):
+        compile_cfg = cfg.get('compile', None) if cfg is not None else None
+        # MMEngine compiles for True and for any dict, the empty one included
+        if compile_cfg is not None and compile_cfg is not False:
             runner.logger.warning(
                 'compile=True makes MMEngine torch.compile model.train_step, around values that '
                 'change every iteration (the data samples, the lr, the EMA momentum, 1/lambda): '
