@@ -1,8 +1,9 @@
 from mec_plugin.host import HOST
-from .features import (REPRESENTATIONS, backbone_state_dict, build_backbone, build_encoder,
-                       config_representation, eval_data_preprocessor, extract_config_features,
-                       extract_features, find_backbone_weights, load_checkpoint_file,
-                       load_features, neck_state_dict, save_features)
+from .features import (REPRESENTATION_HELP, REPRESENTATIONS, backbone_state_dict,
+                       build_backbone, build_encoder, config_representation,
+                       eval_data_preprocessor, extract_config_features, extract_features,
+                       find_backbone_weights, load_checkpoint_file, load_features,
+                       neck_state_dict, save_features)
 from .knn import (best_k_accuracy, knn_accuracy_per_k, knn_neighbours, knn_predict,
                   shift_normalise, to_representation)
 from .linear import linear_classifier, linear_probe_on_features
@@ -14,7 +15,8 @@ from .tsne import tsne_embed
 
 __all__ = [
     'backbone_state_dict', 'build_backbone', 'build_encoder', 'neck_state_dict',
-    'config_representation', 'REPRESENTATIONS', 'extract_features', 'find_backbone_weights',
+    'config_representation', 'REPRESENTATIONS', 'REPRESENTATION_HELP', 'extract_features',
+    'find_backbone_weights',
     'load_checkpoint_file', 'eval_data_preprocessor', 'extract_config_features', 'save_features',
     'load_features', 'knn_predict', 'knn_neighbours', 'knn_accuracy_per_k', 'best_k_accuracy',
     'shift_normalise', 'to_representation', 'alignment', 'uniformity', 'class_alignment',

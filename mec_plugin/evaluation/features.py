@@ -42,6 +42,9 @@ OTHER_TEACHER_PREFIXES = ('encoder_k.module.0.', )
 #: pre-training config's neck (its weights under ``neck.*``, or the teacher's
 #: ``teacher.module.1.*`` / ``encoder_k.module.1.*``).
 REPRESENTATIONS = ('backbone', 'backbone+neck')
+#: the tools' --representation help
+REPRESENTATION_HELP = ("what to read: the backbone, or the config's model.neck on top of it "
+                       "(default: the config's eval_representation, else 'backbone')")
 
 
 def _prefix_for(state_dict: Dict[str, Tensor], weights: str) -> str:

@@ -22,7 +22,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmpretrain.utils import register_all_modules
 
-from mec_plugin.evaluation import (REPRESENTATIONS, config_representation,
+from mec_plugin.evaluation import (REPRESENTATION_HELP, REPRESENTATIONS, config_representation,
                                    extract_config_features, save_features)
 
 
@@ -35,7 +35,7 @@ def parse_args():
     p.add_argument('--splits', nargs='+', default=['train', 'test'])
     p.add_argument('--stage', type=int, default=-1, help='index of the backbone output')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
-    p.add_argument('--representation', choices=REPRESENTATIONS, help="what to read: the backbone, or the config's model.neck on top of it (default: the config's eval_representation, else 'backbone')")
+    p.add_argument('--representation', choices=REPRESENTATIONS, help=REPRESENTATION_HELP)
     p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     p.add_argument('--seed', type=int, default=0, help='seed of the random initialisation')
     p.add_argument('--train-stride', type=int, default=1,

@@ -28,8 +28,9 @@ import torch
 from mmengine.config import Config, DictAction
 from mmpretrain.utils import register_all_modules
 
-from mec_plugin.evaluation import (REPRESENTATIONS, best_k_accuracy, config_representation,
-                                   extract_config_features, load_features, save_features)
+from mec_plugin.evaluation import (REPRESENTATION_HELP, REPRESENTATIONS, best_k_accuracy,
+                                   config_representation, extract_config_features, load_features,
+                                   save_features)
 from mec_plugin.evaluation.knn import knn_accuracy_per_k
 
 
@@ -39,7 +40,7 @@ def parse_args():
     p.add_argument('checkpoint', nargs='?', default=None,
                    help='checkpoint of the plugin; omit for random initialisation')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
-    p.add_argument('--representation', choices=REPRESENTATIONS, help="what to read: the backbone, or the config's model.neck on top of it (default: the config's eval_representation, else 'backbone')")
+    p.add_argument('--representation', choices=REPRESENTATIONS, help=REPRESENTATION_HELP)
     p.add_argument('--k', type=int, nargs='+', default=[20, 200])
     p.add_argument('--temperature', type=float, default=0.07)
     p.add_argument('--best-k', type=int, default=0, metavar='K_MAX',

@@ -23,9 +23,9 @@ import torch
 from mmengine.config import Config, DictAction
 from mmpretrain.utils import register_all_modules
 
-from mec_plugin.evaluation import (REPRESENTATIONS, build_encoder, config_representation,
-                                   eval_data_preprocessor, extract_static_features,
-                                   instdisc_retrieval)
+from mec_plugin.evaluation import (REPRESENTATION_HELP, REPRESENTATIONS, build_encoder,
+                                   config_representation, eval_data_preprocessor,
+                                   extract_static_features, instdisc_retrieval)
 
 
 def add_static_args(p):
@@ -34,7 +34,7 @@ def add_static_args(p):
     p.add_argument('checkpoint', nargs='?', default=None)
     p.add_argument('--data', help='static augmented set directory')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
-    p.add_argument('--representation', choices=REPRESENTATIONS, help="what to read: the backbone, or the config's model.neck on top of it (default: the config's eval_representation, else 'backbone')")
+    p.add_argument('--representation', choices=REPRESENTATIONS, help=REPRESENTATION_HELP)
     p.add_argument('--orig-resize', type=int, default=256)
     p.add_argument('--crop', type=int, default=224)
     p.add_argument('--batch-size', type=int, default=128)
