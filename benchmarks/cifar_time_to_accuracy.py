@@ -12,8 +12,8 @@ data path against the config's CPU-worker pipeline, in the same run.
   step a random batch is indexed out and both views are made in batches by
   :mod:`mec_plugin.datasets.gpu_augment`, translated from the config's
   ``MultiView`` pipeline; then ``model.train_step(data, optim_wrapper)`` with
-  the config's model, data preprocessor and optim wrapper (bf16
-  ``AmpOptimWrapper`` on CUDA), the config's lr schedule per iteration and
+  the config's model, data preprocessor and optim wrapper (on CUDA in bf16
+  with the plugin's ``BFloat16OptimWrapper``), the config's lr schedule per iteration and
   the ``MECLambdaWarmupHook`` of the config before each step.
 * CPU-worker path: the config's own ``train_dataloader`` (mmpretrain
   ``CustomDataset`` + PIL pipeline in ``num_workers`` processes) feeding the
@@ -126,17 +126,19 @@ def build_training(cfg, args, device, iters_per_epoch: int, epochs: int):
     from mmengine.registry import PARAM_SCHEDULERS
     from mmpretrain.registry import HOOKS, MODELS
     torch.manual_seed(args.seed)
-    model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(device)
+    model_cfg = copy.deepcopy(cfg.model)
+    if args.compile:
+        # `model.compile=True`: backbone, projector, teacher and loss compiled
+        model_cfg.compile = True
+    model = revert_sync_batchnorm(MODELS.build(model_cfg)).to(device)
     if args.channels_last:
         model = model.to(memory_format=torch.channels_last)
-    if args.compile:
-        model.backbone.compile()
-        model.neck.compile()
-        model.teacher.module.compile()
     ow = copy.deepcopy(cfg.optim_wrapper.to_dict())
     ow['optimizer']['lr'] = ow['optimizer']['lr'] * args.batch / 256  # auto_scale_lr
     if args.amp == 'bf16':
-        ow.update(type='AmpOptimWrapper', dtype='bfloat16')
+        # what `tools/train.py --amp --amp-dtype bfloat16` builds: bf16
+        # autocast without a loss scaler (and its per-step sync)
+        ow.update(type='BFloat16OptimWrapper')
     optim_wrapper = build_optim_wrapper(model, ow)
     _, lr_cfgs, hook_cfg = schedule(cfg, epochs)
     schedulers = []
@@ -306,7 +308,7 @@ def parse_args(argv=None):
                         help='default bf16 on CUDA, fp32 on the CPU')
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--compile', action='store_true',
-                        help='compile backbone, projector and teacher in place')
+                        help='model.compile=True: backbone, projector, teacher and loss compiled')
     parser.add_argument('--train-limit', type=int, help='class-balanced training subset')
     parser.add_argument('--test-limit', type=int, help='class-balanced test subset')
     parser.add_argument('--skip-cpu-path', action='store_true')
@@ -340,8 +342,6 @@ def main(argv=None) -> Dict:
     device = resolve_device(args.device)
     configure_threads(device, args.threads)
     args.amp = args.amp or ('bf16' if device.type == 'cuda' else 'fp32')
-    if args.amp == 'bf16' and device.type != 'cuda':
-        raise ValueError("--amp bf16 needs CUDA (MMEngine's AmpOptimWrapper is GPU-only)")
     torch.backends.cudnn.benchmark = True
     from mmengine.logging import MMLogger
     MMLogger.get_instance('mmengine', log_level='ERROR')
