@@ -1,6 +1,7 @@
 """Train a model of mec_plugin (or any mmpretrain config) with MMEngine's Runner.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+                          [--amp-dtype float16|bfloat16] [--compile]
                           [--cfg-options k=v ...] [--launcher pytorch|slurm|mpi]
 """
 import argparse
@@ -26,6 +27,10 @@ def parse_args():
     parser.add_argument(
         '--amp-dtype', choices=['float16', 'bfloat16'], default=None,
         help='autocast dtype with --amp (bfloat16: BFloat16OptimWrapper, no loss scaler)')
+    parser.add_argument(
+        '--compile', action='store_true',
+        help="MEC: model.compile=True (backbone, projector, teacher and loss compiled, outside "
+        "the values that change every iteration; not MMEngine's compile=True)")
     parser.add_argument('--no-validate', action='store_true',
                         help='skip validation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -62,6 +67,11 @@ def merge_args(cfg, args):
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
         if args.amp_dtype:
             cfg.optim_wrapper.dtype = args.amp_dtype
+    if args.compile:
+        if str(cfg.model.get('type', '')).split('.')[-1] != 'MEC':
+            raise SystemExit(f"--compile sets model.compile=True, which MEC has; this config's "
+                             f"model is {cfg.model.get('type')!r}")
+        cfg.model.compile = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -80,3 +80,32 @@ def test_knn_eval_names_a_missing_checkpoint(trained):
     res = subprocess.run([sys.executable, 'tools/analysis/knn_eval.py', CONFIG, 'nope.pth'],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert res.returncode != 0 and 'checkpoint not found: nope.pth' in res.stderr
+
+
+def _train_tool():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('train_tool', os.path.join(ROOT, 'tools',
+                                                                             'train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _args(**kwargs):
+    import types
+    base = dict(launcher='none', work_dir='/tmp/w', amp=False, amp_dtype=None, compile=False,
+                resume=None, auto_scale_lr=False, no_validate=False, no_pin_memory=False,
+                no_persistent_workers=False, cfg_options=None, config='x.py')
+    return types.SimpleNamespace(**dict(base, **kwargs))
+
+
+def test_the_compile_and_bf16_flags_set_the_config():
+    from mmengine.config import Config
+    train = _train_tool()
+    cfg = train.merge_args(Config.fromfile(os.path.join(ROOT, CONFIG)),
+                           _args(compile=True, amp=True, amp_dtype='bfloat16'))
+    assert cfg.model.compile is True and 'compile' not in cfg  # not MMEngine's compile
+    assert cfg.optim_wrapper.type == 'BFloat16OptimWrapper'
+    other = Config.fromfile(os.path.join(ROOT, 'configs/dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py'))
+    with pytest.raises(SystemExit, match="MEC has; this config's model is 'DISSL'"):
+        train.merge_args(other, _args(compile=True))
