@@ -11,8 +11,9 @@
 # Not the paper's setting: the paper pre-trains on ImageNet only.
 # One process has no other GPU to shuffle the keys across, so the backbone's
 # BatchNorm is split into 8 groups of 64 (SplitBN: shuffle-BN on one GPU, as
-# the MoCo authors' CIFAR demo does); on N GPUs use SyncBN or BN instead:
-#   --cfg-options model.backbone.norm_cfg.type=SyncBN
+# the MoCo authors' CIFAR demo does). On N GPUs, where MoCo shuffles across
+# them, replace it in a child config (num_splits must go too):
+#   model = dict(backbone=dict(norm_cfg=dict(_delete_=True, type='SyncBN')))
 _base_ = [
     '../_base_/models/mocosmall_r18.py',
     '../_base_/datasets/cifar10_mocosmall.py',
