@@ -120,21 +120,16 @@ def dissl_terms(teacher_logits_1: Tensor,
     if len(shapes) != 1 or len(next(iter(shapes))) != 2:
         raise ValueError('dissl_terms expects four 2-D logits tensors of the same shape [B, C], '
                          f'got {[tuple(x.shape) for x in (teacher_logits_1, teacher_logits_2, student_logits_1, student_logits_2)]}')
-    _check('tau_teacher', tau_teacher, 0., True)
-    _check('tau_student', tau_student, 0., True)
-    with torch.autocast(device_type=teacher_logits_1.device.type, enabled=False):
-        t1, t2, s1, s2 = _as_float32(teacher_logits_1, teacher_logits_2,
-                                     student_logits_1, student_logits_2)
-        lp = [F.log_softmax(t / tau_teacher, dim=1) for t in (t1, t2)]
-        p = [x.exp() for x in lp]
-        lq = [F.log_softmax(s / tau_student, dim=1) for s in (s1, s2)]
-        ce_pq = 0.5 * (cross_entropy_soft(p[0], lq[1]) + cross_entropy_soft(p[1], lq[0]))
-        ce_pp = 0.5 * (cross_entropy_soft(p[0], lp[1]) + cross_entropy_soft(p[1], lp[0]))
-        h_m = 0.5 * (entropy(gathered_marginal(p[0], gather_marginal)) +
-                     entropy(gathered_marginal(p[1], gather_marginal)))
-        with torch.no_grad():
-            ce_pq_same = 0.5 * (cross_entropy_soft(p[0], lq[0]) + cross_entropy_soft(p[1], lq[1]))
-    return dict(ce_pq=ce_pq, h_m=h_m, ce_pp=ce_pp, ce_pq_same=ce_pq_same)
+    # the K = V = 2 case of the multi-crop terms (the same sums, bit for bit)
+    return dissl_terms_multicrop((teacher_logits_1, teacher_logits_2),
+                                 (student_logits_1, student_logits_2), tau_teacher, tau_student,
+                                 gather_marginal)
+
+
+def _objective(terms: Dict[str, Tensor], lambda_: float, beta: float, return_terms: bool):
+    """``CE_pq - lambda * H_M + beta * CE_pp`` (and the terms, if asked)."""
+    loss = terms['ce_pq'] - lambda_ * terms['h_m'] + beta * terms['ce_pp']
+    return (loss, terms) if return_terms else loss
 
 
 def dissl_loss(teacher_logits_1: Tensor,
@@ -175,8 +170,7 @@ def dissl_loss(teacher_logits_1: Tensor,
     _check('beta', beta, 0., False)
     terms = dissl_terms(teacher_logits_1, teacher_logits_2, student_logits_1, student_logits_2,
                         tau_teacher, tau_student, gather_marginal)
-    loss = terms['ce_pq'] - lambda_ * terms['h_m'] + beta * terms['ce_pp']
-    return (loss, terms) if return_terms else loss
+    return _objective(terms, lambda_, beta, return_terms)
 
 
 def dissl_terms_multicrop(teacher_logits: Sequence[Tensor],
@@ -269,8 +263,7 @@ def dissl_loss_multicrop(teacher_logits: Sequence[Tensor],
     _check('beta', beta, 0., False)
     terms = dissl_terms_multicrop(teacher_logits, student_logits, tau_teacher, tau_student,
                                   gather_marginal)
-    loss = terms['ce_pq'] - lambda_ * terms['h_m'] + beta * terms['ce_pp']
-    return (loss, terms) if return_terms else loss
+    return _objective(terms, lambda_, beta, return_terms)
 
 
 __all__ = ['dissl_loss', 'dissl_terms', 'dissl_loss_multicrop', 'dissl_terms_multicrop',
