@@ -93,6 +93,14 @@ def _gram_power_traces(p: Tensor, z: Tensor, order: int, side: str) -> list:
     return traces
 
 
+def _weighted_traces(p: Tensor, z: Tensor, lamda_inv: Union[float, Tensor], order: int,
+                     mode: str) -> tuple:
+    """Tr(G^k) of the normalised (at least float32) rows, and their weights a_k."""
+    p, z = _normalised_fp32(p, z)
+    traces = _gram_power_traces(p, z, order, _resolve_side(p.shape[0], p.shape[1], mode))
+    return traces, _coefficients(lamda_inv, order)
+
+
 def taylor_trace_terms(p: Tensor,
                        z: Tensor,
                        lamda_inv: Union[float, Tensor],
@@ -116,9 +124,8 @@ def taylor_trace_terms(p: Tensor,
         raise ValueError("taylor_trace_terms has no 'exact' mode")
     _check_inputs(p, z, lamda_inv, order, mode)
     with torch.autocast(device_type=p.device.type, enabled=False):
-        p, z = _normalised_fp32(p, z)
-        traces = _gram_power_traces(p, z, order, _resolve_side(p.shape[0], p.shape[1], mode))
-        return torch.stack([t * a for t, a in zip(traces, _coefficients(lamda_inv, order))])
+        traces, coefficients = _weighted_traces(p, z, lamda_inv, order, mode)
+        return torch.stack([t * a for t, a in zip(traces, coefficients)])
 
 
 def mec_loss(p: Tensor,
@@ -148,9 +155,7 @@ def mec_loss(p: Tensor,
     _check_inputs(p, z, lamda_inv, order, mode)
     if mode != 'exact':
         with torch.autocast(device_type=p.device.type, enabled=False):
-            p, z = _normalised_fp32(p, z)
-            traces = _gram_power_traces(p, z, order, _resolve_side(p.shape[0], p.shape[1], mode))
-            coefficients = _coefficients(lamda_inv, order)
+            traces, coefficients = _weighted_traces(p, z, lamda_inv, order, mode)
             total = traces[0] * coefficients[0]
             for t, a in zip(traces[1:], coefficients[1:]):
                 # one fused multiply-add per term where a is a Python float
