@@ -4,6 +4,8 @@ import torch
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
+from .views import require_two_views
+
 
 def resolution_groups(views: Sequence[torch.Tensor], name: str) -> List[Tuple[int, int]]:
     """``[(start, end), ...]``: the runs of consecutive views of one size.
@@ -76,12 +78,8 @@ class InvariantSSL(BaseSelfSupervisor):
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
         name = type(self).__name__
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            got = len(inputs) if isinstance(inputs, (list, tuple)) else type(inputs).__name__
-            raise ValueError(
-                f'{name} needs exactly 2 views per image, got {got}: use '
-                'MultiView(num_views=2, transforms=[view]) in the training pipeline '
-                '(multi-crop is implemented for DISSL only)')
+        require_two_views(inputs, name, 'MultiView(num_views=2, transforms=[view]) in the '
+                          'training pipeline (multi-crop is implemented for DISSL only)')
         if inputs[0].shape != inputs[1].shape:
             raise ValueError(f'{name}: both views must have the same shape (one batch), got '
                              f'{tuple(inputs[0].shape)} and {tuple(inputs[1].shape)}')

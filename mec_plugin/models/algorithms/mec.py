@@ -7,6 +7,7 @@ from mmengine.dist import get_world_size
 from mec_plugin.host import BaseSelfSupervisor, DataSample
 from mec_plugin.registry import MODELS
 from ..utils import ForeachCosineEMA
+from .views import require_two_views
 
 
 @MODELS.register_module()
@@ -94,12 +95,8 @@ class MEC(BaseSelfSupervisor):
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            got = len(inputs) if isinstance(inputs, (list, tuple)) else type(inputs).__name__
-            raise ValueError(
-                f'MEC needs exactly 2 views per image, got {got}: use '
-                "MultiView(num_views=[1, 1], transforms=[view1, view2]) in the "
-                'training pipeline')
+        require_two_views(inputs, 'MEC', 'MultiView(num_views=[1, 1], transforms=[view1, '
+                          'view2]) in the training pipeline')
         view1, view2 = inputs
         world = get_world_size()
         if view1.shape[0] * world < 2:

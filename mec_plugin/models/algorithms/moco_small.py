@@ -9,6 +9,7 @@ from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from mmpretrain.structures import DataSample
 
 from mec_plugin.registry import MODELS
+from .views import require_two_views
 
 
 @MODELS.register_module()
@@ -95,11 +96,8 @@ class MoCoSmall(MoCo):
         self.frozen_modules = tuple(frozen_modules)
 
     def _check_batch(self, inputs: List[torch.Tensor]) -> None:
-        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-            got = len(inputs) if isinstance(inputs, (list, tuple)) else type(inputs).__name__
-            raise ValueError(
-                f'MoCoSmall needs exactly 2 views per image, got {got}: use '
-                "MultiView(num_views=2, transforms=[view_pipeline]) in the training pipeline")
+        require_two_views(inputs, 'MoCoSmall', 'MultiView(num_views=2, '
+                          'transforms=[view_pipeline]) in the training pipeline')
         global_batch = inputs[0].shape[0] * get_world_size()
         if self.queue_len % global_batch != 0:
             raise ValueError(
