@@ -1,5 +1,6 @@
 """Two gloo processes give the single-process loss and gradients of the whole
-batch: DISSL's gathered marginal and CISSL's gathered teacher (METHODS.md 2.1, 2.2)."""
+batch: DISSL's gathered marginal (two crops, and multi-crop: 2 globals + 4
+locals) and CISSL's gathered teacher (METHODS.md 2.1, 2.2)."""
 import os
 import tempfile
 
@@ -9,17 +10,25 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 import torch.nn as nn
 
-from mec_plugin.models.losses import cissl_loss, dissl_loss, simclr_loss
+from mec_plugin.models.losses import cissl_loss, dissl_loss, dissl_loss_multicrop, simclr_loss
 
 WORLD, LOCAL, DIM, C = 2, 3, 5, 7
+GLOBALS, CROPS = 2, 6  # the multi-crop case: 2 global + 4 local crops
+NAMES = ('dissl', 'dissl_multicrop', 'cissl', 'simclr')
 
 
-def _inputs():
+def _inputs(crops=2):
     g = torch.Generator().manual_seed(21)
-    return [torch.randn(WORLD * LOCAL, DIM, generator=g, dtype=torch.float64) for _ in range(2)]
+    return [torch.randn(WORLD * LOCAL, DIM, generator=g, dtype=torch.float64)
+            for _ in range(crops)]
 
 
-USED = dict(dissl=('teacher', 'student'), cissl=('t_emb', 's_emb'), simclr=('s_emb', ))
+def _crops(name):
+    return CROPS if name == 'dissl_multicrop' else 2
+
+
+USED = dict(dissl=('teacher', 'student'), dissl_multicrop=('teacher', 'student'),
+            cissl=('t_emb', 's_emb'), simclr=('s_emb', ))
 
 
 class _Objective(nn.Module):
@@ -34,8 +43,13 @@ class _Objective(nn.Module):
         self.h = nn.ModuleDict({k: all_heads[k] for k in USED[name]})
         self.name = name
 
-    def forward(self, x1, x2):
+    def forward(self, *crops):
         h = self.h
+        if self.name == 'dissl_multicrop':
+            # VISSL: the teacher sees the globals only, the student every crop
+            return dissl_loss_multicrop([h['teacher'](x) for x in crops[:GLOBALS]],
+                                        [h['student'](x) for x in crops], lambda_=2.3, beta=0.6)
+        x1, x2 = crops
         if self.name == 'dissl':
             return dissl_loss(h['teacher'](x1), h['teacher'](x2), h['student'](x1),
                               h['student'](x2))
@@ -51,12 +65,12 @@ def _grads(heads):
 def _worker(rank, init_file, out_dir):
     dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank,
                             world_size=WORLD)
-    x1, x2 = (x[rank * LOCAL:(rank + 1) * LOCAL] for x in _inputs())
     out = {}
-    for name in ('dissl', 'cissl', 'simclr'):
+    for name in NAMES:
+        crops = [x[rank * LOCAL:(rank + 1) * LOCAL] for x in _inputs(_crops(name))]
         # a fresh DDP model per loss: DDP averages the parameter gradients over ranks
         model = nn.parallel.DistributedDataParallel(_Objective(name).double())
-        loss = model(x1, x2)
+        loss = model(*crops)
         loss.backward()
         out[name] = dict(loss=loss.detach(), grads=_grads(model.module))
     torch.save(out, os.path.join(out_dir, f'{rank}.pt'))
@@ -70,11 +84,10 @@ def two_process_results():
         return [torch.load(os.path.join(tmp, f'{r}.pt')) for r in range(WORLD)]
 
 
-@pytest.mark.parametrize('name', ['dissl', 'cissl', 'simclr'])
+@pytest.mark.parametrize('name', NAMES)
 def test_two_processes_equal_the_whole_batch(two_process_results, name):
-    x1, x2 = _inputs()
     heads = _Objective(name).double()
-    loss = heads(x1, x2)
+    loss = heads(*_inputs(_crops(name)))
     loss.backward()
     ranks = [r[name] for r in two_process_results]
     # each rank's loss is the mean over its own rows; their mean is the full-batch loss
@@ -97,4 +110,22 @@ def test_without_the_gather_dissl_differs(two_process_results):
                  for sl in (slice(0, LOCAL), slice(LOCAL, None))) / WORLD
     assert abs(full.item() - halves.item()) > 1e-4
     mean_loss = sum(r['dissl']['loss'] for r in two_process_results) / WORLD
+    assert mean_loss.item() == pytest.approx(full.item(), abs=1e-12)
+
+
+def test_without_the_gather_multicrop_dissl_differs(two_process_results):
+    # the same check for 2 globals + 4 locals: the ranks' losses equal the
+    # gathered-marginal loss, not the mean of per-rank local-marginal losses
+    crops = _inputs(CROPS)
+    h = _Objective('dissl_multicrop').double().h
+
+    def loss(rows, gather):
+        return dissl_loss_multicrop([h['teacher'](x[rows]) for x in crops[:GLOBALS]],
+                                    [h['student'](x[rows]) for x in crops], lambda_=2.3,
+                                    beta=0.6, gather_marginal=gather)
+
+    full = loss(slice(None), True)
+    halves = (loss(slice(0, LOCAL), False) + loss(slice(LOCAL, None), False)) / WORLD
+    assert abs(full.item() - halves.item()) > 1e-4
+    mean_loss = sum(r['dissl_multicrop']['loss'] for r in two_process_results) / WORLD
     assert mean_loss.item() == pytest.approx(full.item(), abs=1e-12)
