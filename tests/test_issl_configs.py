@@ -40,8 +40,52 @@ def test_imagenet_dissl_is_the_vissl_recipe():
     # warm-up from lr 0.001 at the scaled lr 0.3 * 2560 / 256 = 3.0, over 10 % of training
     assert warm.start_factor * 3.0 == pytest.approx(0.001) and warm.end == 10 == cos.begin
     assert cfg.model.backbone.norm_cfg.type == 'SyncBN'
-    hook = [h for h in cfg.custom_hooks if h.type == 'DISSLBetaWarmupHook'][0]
-    assert (hook.warmup_iters, hook.start_beta) == (1000, 2.3)
+    assert not cfg.get('custom_hooks')  # VISSL's e100 config warms no beta up
+
+
+# The DISSL README's ImageNet table, one VISSL run per config: epochs, the
+# representation size d, the crops (global size, number of locals; locals are
+# 96 px), whether beta warms up (only the e800 config sets warmup_beta_CE_iter).
+README_RUNS = [
+    ('dissl_r50_8xb320-100e_in1k.py', 100, 2048, 224, 0, False),
+    ('dissl_r50-dim8192_8xb320-100e_in1k.py', 100, 8192, 224, 0, False),
+    ('dissl_r50-dim8192_8xb320-100e-mc6_in1k.py', 100, 8192, 160, 4, False),
+    ('dissl_r50_8xb320-400e_in1k.py', 400, 2048, 224, 0, False),
+    ('dissl_r50_8xb320-400e-mc6_in1k.py', 400, 2048, 160, 4, False),
+    ('dissl_r50-dim8192_8xb320-400e-mc6_in1k.py', 400, 8192, 160, 4, False),
+    ('dissl_r50-dim8192_8xb320-800e-mc8_in1k.py', 800, 8192, 224, 6, True),
+]
+
+
+@pytest.mark.parametrize('name,epochs,dim,global_size,locals_,beta_warmup', README_RUNS)
+def test_imagenet_configs_are_the_readme_runs(name, epochs, dim, global_size, locals_,
+                                              beta_warmup):
+    cfg = load('dissl/' + name)
+    assert cfg.train_cfg.max_epochs == epochs and cfg.train_dataloader.batch_size == 320
+    warm, cos = cfg.param_scheduler
+    # VISSL warms up over 10 % / 2.5 % / 1.25 % of 100 / 400 / 800 epochs: always 10 epochs,
+    # from lr 0.001 at the scaled lr 3.0
+    assert (warm.begin, warm.end, cos.begin, cos.end) == (0, 10, 10, epochs)
+    assert cos.T_max == epochs - 10 and cos.eta_min == 0.
+    assert warm.start_factor * 3.0 == pytest.approx(0.001)
+    assert cfg.model.head.teacher.in_channels == cfg.model.head.student.in_channels == dim
+    if dim == 8192:
+        assert cfg.model.neck.type == 'DimExpanderNeck' and cfg.model.neck.out_channels == 8192
+        assert cfg.eval_representation == 'backbone+neck'
+    else:
+        assert cfg.model.neck.type == 'GlobalAveragePooling' and 'eval_representation' not in cfg
+    views = cfg.train_dataloader.dataset.pipeline[1]
+    assert views.type == 'MultiView'
+    crops = [(v[0].scale, v[0].crop_ratio_range) for v in views.transforms]
+    if locals_:
+        assert views.num_views == [2, locals_]
+        assert crops == [(global_size, (0.14, 1.)), (96, (0.05, 0.14))]
+        assert views.transforms[0][1:] == views.transforms[1][1:]  # same colour / blur / flip
+    else:
+        assert views.num_views == 2 and crops == [(224, (0.08, 1.))]
+    hooks = [h for h in cfg.get('custom_hooks', []) if h.type == 'DISSLBetaWarmupHook']
+    assert [(h.warmup_iters, h.start_beta) for h in hooks] == ([(1000, 2.3)] if beta_warmup
+                                                                else [])
 
 
 def test_dimensionality_variant_widens_to_8192():
@@ -108,24 +152,15 @@ def test_config_builds_and_takes_one_step(path):
     assert any(not torch.equal(a, b) for a, b in zip(before, model.backbone.parameters()))
 
 
-def test_multicrop_config_is_the_vissl_m6_recipe():
-    cfg = load('dissl/dissl_r50-dim8192_8xb320-100e-mc6_in1k.py')
-    assert cfg.model.neck.out_channels == 8192  # inherited from the d8192 config
-    views = cfg.train_dataloader.dataset.pipeline[1]
-    assert views.type == 'MultiView' and views.num_views == [2, 4]
-    (g_crop, *_), (l_crop, *_) = views.transforms
-    assert (g_crop.scale, g_crop.crop_ratio_range) == (160, (0.14, 1.))
-    assert (l_crop.scale, l_crop.crop_ratio_range) == (96, (0.05, 0.14))
-    assert views.transforms[0][1:] == views.transforms[1][1:]  # same colour / blur / flip
-
-
-def test_multicrop_config_takes_one_step_through_its_pipeline():
-    """The mc6 pipeline (crops shrunk to 32 / 16 px), collate, the data
+@pytest.mark.parametrize('name,locals_', [('dissl_r50-dim8192_8xb320-100e-mc6_in1k.py', 4),
+                                           ('dissl_r50-dim8192_8xb320-800e-mc8_in1k.py', 6)])
+def test_multicrop_config_takes_one_step_through_its_pipeline(name, locals_):
+    """The m6 / m8 pipeline (crops shrunk to 32 / 16 px), collate, the data
     preprocessor's list of two sizes, and one optimiser step."""
     import numpy as np
     from mmengine.dataset import default_collate
     from mmpretrain.registry import TRANSFORMS
-    cfg = load('dissl/dissl_r50-dim8192_8xb320-100e-mc6_in1k.py')
+    cfg = load('dissl/' + name)
     views = cfg.train_dataloader.dataset.pipeline[1]
     views.transforms[0][0].scale, views.transforms[1][0].scale = 32, 16
     pipeline = [TRANSFORMS.build(t) for t in cfg.train_dataloader.dataset.pipeline[1:]]
@@ -140,7 +175,7 @@ def test_multicrop_config_takes_one_step_through_its_pipeline():
     model = revert_sync_batchnorm(MODELS.build(_small_clusters(cfg.model.to_dict())))
     batch = model.data_preprocessor(default_collate(samples), training=True)
     inputs = batch['inputs']
-    assert [tuple(x.shape) for x in inputs] == [(2, 3, 32, 32)] * 2 + [(2, 3, 16, 16)] * 4
+    assert [tuple(x.shape) for x in inputs] == [(2, 3, 32, 32)] * 2 + [(2, 3, 16, 16)] * locals_
     wrapper_cfg = cfg.optim_wrapper.to_dict()
     wrapper_cfg.update(type='OptimWrapper')
     wrapper_cfg.pop('loss_scale')

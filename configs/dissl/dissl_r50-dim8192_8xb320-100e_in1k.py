@@ -1,21 +1,12 @@
-# DISSL with the "dimensionality" ResNet-50 (d = 8192; README: 68.9 % top-1 at
-# 100 epochs, 2 x 224): the 2048-d trunk is widened to 8192 by the expander
-# block (DimExpanderNeck: 1x1 -> 512, 3x3, 1x1 -> 8192, BN, plus the input
-# tiled x4, ReLU) before the average pool. Teacher: 8192 -> 512 (BN, ReLU),
-# residual MLP 512 -> 2048 -> 2048 -> 512, Linear to 16384; student:
-# 8192 -> 512 (BN) -> 16384.
-# The evaluation tools (k-NN, features, retrieval) read the 8192-d
-# representation: backbone, then this neck (eval_representation below;
-# `--representation backbone` gives the 2048-d trunk). Linear probe:
-# configs/benchmarks/classification/imagenet/resnet50-dim8192_8xb512-linear-lars-coslr-100e_in1k.py
-_base_ = './dissl_r50_8xb320-100e_in1k.py'
-rep_dim = 8192
-model = dict(
-    neck=dict(_delete_=True, type='DimExpanderNeck', in_channels=2048, mid_channels=512,
-              out_channels=rep_dim, norm_cfg=dict(type='SyncBN')),
-    head=dict(
-        teacher=dict(_delete_=True, type='ISSLMLP', in_channels=rep_dim, hid_channels=[512],
-                     res_channels=[2048, 2048], out_channels={{_base_.num_clusters}},
-                     norm_cfg=dict(type='SyncBN')),
-        student=dict(in_channels=rep_dim)))
-eval_representation = 'backbone+neck'
+# DISSL with the "dimensionality" ResNet-50 (d = 8192, the expander block in
+# _base_/models/dissl_r50-dim8192.py), 2 x 224 crops, 100 epochs on 8 GPUs x
+# 320: VISSL "e100_d8192_m2" (README: 68.9 % top-1).
+# The evaluation tools read the 8192-d representation (backbone + neck). Linear
+# probes: configs/benchmarks/classification/imagenet/resnet50-dim8192_*.py
+#   tools/dist_train.sh configs/dissl/dissl_r50-dim8192_8xb320-100e_in1k.py 8
+_base_ = [
+    '../_base_/models/dissl_r50-dim8192.py',
+    '../_base_/datasets/imagenet_issl.py',
+    '../_base_/schedules/issl_lars_coslr_100e.py',
+    '../_base_/default_runtime.py',
+]

@@ -3,12 +3,11 @@
 # (README: 66.9 % linear top-1).
 #   tools/dist_train.sh configs/dissl/dissl_r50_8xb320-100e_in1k.py 8
 # LARS (trust 0.001) with lr 0.3 per 256 (3.0 here), wd 1e-6 on everything,
-# 10 warm-up epochs then cosine, AMP, SyncBN; beta warms up 2.3 -> 0.6 over
-# the first 1000 iterations (VISSL's warmup_beta_CE_iter, read in the e800 config).
+# 10 warm-up epochs then cosine, AMP, SyncBN; lambda 2.3, beta 0.6 from the
+# start (the e100 / e400 VISSL configs set no beta warm-up; only e800 does).
 _base_ = [
     '../_base_/models/dissl_r50.py',
     '../_base_/datasets/imagenet_issl.py',
     '../_base_/schedules/issl_lars_coslr_100e.py',
     '../_base_/default_runtime.py',
 ]
-custom_hooks = [dict(type='DISSLBetaWarmupHook', warmup_iters=1000, start_beta=2.3)]

@@ -2,8 +2,8 @@
 # stop-gradient. Representation z = pooled 2048-d ResNet features.
 # Teacher: residual MLP 2048 -> 2048 -> 2048, low-rank 512 (BN), Linear to
 # C = 16384; student: 2048 -> 512 (BN, no ReLU) -> 16384 (a linear map).
-# lambda = 2.3, beta = 0.6 after DISSLBetaWarmupHook's 2.3 -> 0.6 warm-up
-# (in the schedule), tau_teacher 0.5, tau_student 1, marginal gathered.
+# lambda = 2.3, beta = 0.6 (the e800 config warms beta up from 2.3 with
+# DISSLBetaWarmupHook), tau_teacher 0.5, tau_student 1, marginal gathered.
 num_clusters = 16384
 model = dict(
     type='DISSL',

@@ -1,0 +1,13 @@
+# The VISSL DISSL optimisation (issl_lars_coslr_100e.py) for 800 epochs: the
+# warm-up is 1.25 % of training in VISSL's e800 configs, i.e. the same 10 epochs.
+_base_ = './issl_lars_coslr_100e.py'
+max_epochs = 800
+warmup_epochs = 10
+param_scheduler = [
+    # from lr 0.001 at the scaled lr 3.0 (8 x 320), as in the 100-epoch base
+    dict(type='LinearLR', start_factor=0.001 / 3.0, by_epoch=True, begin=0, end=warmup_epochs,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0., by_epoch=True,
+         begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+]
+train_cfg = dict(max_epochs=max_epochs)
