@@ -11,5 +11,6 @@ _base_ = [
     '../_base_/schedules/issl_lars_coslr_800e.py',
     '../_base_/default_runtime.py',
 ]
-train_dataloader = dict(dataset=dict(pipeline={{_base_.mc8_pipeline}}))
+train_pipeline = {{_base_.mc8_pipeline}}
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 custom_hooks = [dict(type='DISSLBetaWarmupHook', warmup_iters=1000, start_beta=2.3)]
