@@ -1,20 +1,9 @@
 # Linear probe of CMC resnet50v2 (official LinearProbing.py --layer 6):
 # both views' average-pooled layer4 concatenated, 2 x 2048 = 4096
-# features, no BN, no normalisation -> Linear ~ N(0, 0.01), lr 30. (README).
+# features, no BN, no normalisation -> Linear ~ N(0, 0.01), lr 30 (README);
+# everything else as the resnet50v1 probe.
 #
 #   python tools/train.py configs/cmc/cmc_resnet50v2_linear-1xb256-60e_in1k.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/cmc_r50v2/epoch_240.pth
-_base_ = ['../_base_/datasets/imagenet_cmc_linear.py', '../_base_/default_runtime.py']
-# the official script reports the best val top-1 over the epochs
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=2, save_best='auto'))
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='CMCSplitBackbone', view_channels=(1, 2), frozen=True,
-                  encoder=dict(type='ResNet', depth=50, stem_channels=64, base_channels=64,
-                               out_indices=(3, ), norm_cfg=dict(type='BN')),
-                  init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=1000, in_channels=4096,
-              loss=dict(type='CrossEntropyLoss'), topk=(1, 5),
-              init_cfg=dict(type='Normal', std=0.01, layer='Linear')))
-optim_wrapper = dict(optimizer=dict(lr=30.))
+_base_ = './cmc_resnet50v1_linear-1xb256-60e_in1k.py'
+model = dict(backbone=dict(encoder=dict(base_channels=64)), head=dict(in_channels=4096))

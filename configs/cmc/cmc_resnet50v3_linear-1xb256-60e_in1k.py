@@ -1,20 +1,10 @@
 # Linear probe of CMC resnet50v3 (official LinearProbing.py --layer 6):
 # both views' average-pooled layer4 concatenated, 2 x 4096 = 8192
-# features, no BN, no normalisation -> Linear ~ N(0, 0.01), lr 50. (README).
+# features, no BN, no normalisation -> Linear ~ N(0, 0.01), lr 50 (README);
+# everything else as the resnet50v1 probe.
 #
 #   python tools/train.py configs/cmc/cmc_resnet50v3_linear-1xb256-60e_in1k.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/cmc_r50v3/epoch_240.pth
-_base_ = ['../_base_/datasets/imagenet_cmc_linear.py', '../_base_/default_runtime.py']
-# the official script reports the best val top-1 over the epochs
-default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=2, save_best='auto'))
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='CMCSplitBackbone', view_channels=(1, 2), frozen=True,
-                  encoder=dict(type='ResNet', depth=50, stem_channels=64, base_channels=128,
-                               out_indices=(3, ), norm_cfg=dict(type='BN')),
-                  init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=1000, in_channels=8192,
-              loss=dict(type='CrossEntropyLoss'), topk=(1, 5),
-              init_cfg=dict(type='Normal', std=0.01, layer='Linear')))
+_base_ = './cmc_resnet50v1_linear-1xb256-60e_in1k.py'
+model = dict(backbone=dict(encoder=dict(base_channels=128)), head=dict(in_channels=8192))
 optim_wrapper = dict(optimizer=dict(lr=50.))

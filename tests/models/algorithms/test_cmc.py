@@ -314,6 +314,35 @@ def test_linear_probe_configs_build():
         assert cfg.param_scheduler[0].gamma == 0.2
 
 
+def _cfg(name):
+    return Config.fromfile(os.path.join(ROOT, 'configs/cmc', name)).to_dict()
+
+
+@pytest.mark.parametrize('version,width,lr', [('v1', 0.5, 30.), ('v2', 1, 30.), ('v3', 2, 50.)])
+def test_resnet50_width_family(version, width, lr):
+    """CMC resnet50v1 / v2 / v3 = widths 0.5 / 1 / 2 (README): the official
+    resnet50(width=w) keeps a 64-channel stem and widens the stages to
+    64 w 2^i (x4 expansion), so layer4 gives 2048 w channels per view. The
+    pre-training projector takes 2048 w, the probe both views' 2 x 2048 w,
+    with lr 30 / 30 / 50; everything else is v1's."""
+    pre = _cfg(f'cmc_resnet50{version}_4xb32-240e_in1k.py')
+    lin = _cfg(f'cmc_resnet50{version}_linear-1xb256-60e_in1k.py')
+    for cfg in (pre, lin):
+        enc = cfg['model']['backbone']['encoder']
+        assert (enc['depth'], enc['stem_channels'], enc['base_channels']) == (50, 64, 64 * width)
+    assert pre['model']['neck']['in_channels'] == 2048 * width
+    assert lin['model']['head']['in_channels'] == 2 * 2048 * width
+    assert lin['optim_wrapper']['optimizer']['lr'] == lr
+    for cfg, v1 in ((pre, _cfg('cmc_resnet50v1_4xb32-240e_in1k.py')),
+                    (lin, _cfg('cmc_resnet50v1_linear-1xb256-60e_in1k.py'))):
+        for part in (cfg, v1):  # blank out what the width changes
+            part['model']['backbone']['encoder']['base_channels'] = None
+            part['model'].get('neck', {}).pop('in_channels', None)
+            part['model'].get('head', {}).pop('in_channels', None)
+            part['optim_wrapper']['optimizer']['lr'] = None
+        assert cfg == v1
+
+
 def test_alexnet_conv5_probe_features_are_9216():
     backbone = MODELS.build(dict(type='CMCSplitBackbone', flatten=True,
                                  encoder=dict(type='CMCAlexNet', out_indices=(4, ))))
