@@ -172,6 +172,7 @@ def _train_frozen_probe_and_compare(cfg, pre_model, state, neck_of, tmp_path, di
         tool_features = encoder(x)[-1]
     assert probe_features.shape == (3, dim)
     torch.testing.assert_close(tool_features, probe_features, rtol=0, atol=0)
+    return runner
 
 
 def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_path):
@@ -219,3 +220,99 @@ def test_the_mobilenet_probe_reads_the_official_classifier_block(tmp_path):
         BENCH, 'imagenet/mobilenetv3-small_8xb32-linear-steplr-100e_in1k.py'))
     assert any(k.startswith('neck.projector.') for k in state)  # which the probe leaves out
     _train_frozen_probe_and_compare(cfg, pre_model, state, lambda m: m.neck, tmp_path, 1024)
+
+
+DISSL_PROBES = ['imagenet/resnet50_1xb1024-linear-nesterov-steplr-28e_in1k.py',
+                'imagenet/resnet50-dim8192_1xb1024-linear-nesterov-steplr-28e_in1k.py']
+
+
+def _has_expander(cfg):
+    return cfg.model.neck[0].type == 'mec_plugin.DimExpanderNeck'
+
+
+def _toy_dissl_probe(path, rep_dim=256):
+    """The probe config at toy width: ResNet-18 at 8 base channels (64-d
+    output), the d8192 expander widened to ``rep_dim`` instead of 8192."""
+    cfg = Config.fromfile(os.path.join(BENCH, path))
+    cfg.model.backbone.update(depth=18, stem_channels=8, base_channels=8, norm_cfg=dict(type='BN'))
+    dim = 64
+    if _has_expander(cfg):
+        cfg.model.neck[0].update(in_channels=64, mid_channels=8, out_channels=rep_dim)
+        dim = rep_dim
+    cfg.model.neck[-1].input_features = dim
+    cfg.model.head.in_channels = dim
+    return cfg, dim
+
+
+@pytest.mark.parametrize('path', DISSL_PROBES)
+def test_dissl_probe_configs_are_the_vissl_protocol(path):
+    """VISSL eval_resnet_in1k_linear(_z8).yaml at 1 x 1024: BN (affine, eps
+    1e-5, momentum 0.1) + Linear with PyTorch's init, SGD nesterov 0.9, lr 0.04,
+    wd 5e-4 on the linear weight and bias, none on the BN, 28 epochs, x0.1
+    after 8 / 16 / 24."""
+    from mmengine.optim import build_optim_wrapper
+    from mmpretrain.registry import MODELS
+    from mmpretrain.utils import register_all_modules
+    raw = Config.fromfile(os.path.join(BENCH, path))
+    opt = raw.optim_wrapper.optimizer
+    assert (opt.type, opt.lr, opt.momentum, opt.nesterov, opt.weight_decay) == (
+        'SGD', pytest.approx(0.04), 0.9, True, 5e-4)
+    assert raw.train_dataloader.batch_size == 1024 and raw.auto_scale_lr.base_batch_size == 1024
+    (sched, ) = raw.param_scheduler
+    assert (sched.type, sched.milestones, sched.gamma, sched.by_epoch) == ('MultiStepLR',
+                                                                           [8, 16, 24], 0.1, True)
+    assert raw.train_cfg.max_epochs == 28
+    assert raw.model.head.init_cfg is None
+    bn_neck = raw.model.neck[-1]
+    assert (bn_neck.type, bn_neck.affine, bn_neck.eps) == ('ClsBatchNormNeck', True, 1e-5)
+    assert raw.model.backbone.init_cfg.prefix == 'backbone.'
+
+    register_all_modules(init_default_scope=True)
+    cfg, dim = _toy_dissl_probe(path)
+    cfg.model.backbone.init_cfg = None
+    if _has_expander(cfg):
+        cfg.model.neck[0].init_cfg = None
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    bn = model.neck[-1].bn
+    assert bn.affine and bn.eps == 1e-5 and bn.momentum == 0.1 and bn.num_features == dim
+    # PyTorch's default Linear init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), not N(0, 0.01)
+    bound = dim ** -0.5
+    assert model.head.fc.weight.abs().max().item() <= bound
+    assert model.head.fc.weight.std().item() == pytest.approx(bound / 3 ** 0.5, rel=0.1)
+    assert all(not p.requires_grad for p in model.backbone.parameters())
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    decay = {}
+    for group in wrapper.optimizer.param_groups:
+        for p in group['params']:
+            decay[id(p)] = group['weight_decay']
+        assert group['nesterov'] and group['lr'] == pytest.approx(0.04)
+    assert decay[id(bn.weight)] == decay[id(bn.bias)] == 0.
+    assert decay[id(model.head.fc.weight)] == decay[id(model.head.fc.bias)] == 5e-4
+
+
+def test_the_dissl_d8192_probe_trains_bn_and_linear_on_the_frozen_expander(tmp_path):
+    """The VISSL-protocol d8192 probe through MMEngine's Runner: the frozen
+    ResNet and expander equal the checkpoint and feed the k-NN tools' features;
+    the BN head (affine) and the linear layer are what trains."""
+    from mec_plugin.registry import MODELS
+    pre_cfg = Config.fromfile(os.path.join(ROOT, 'configs/dissl/dissl_r50-dim8192_8xb320-100e_in1k.py'))
+    backbone_cfg = dict(pre_cfg.model.backbone, depth=18, stem_channels=8, base_channels=8,
+                        norm_cfg=dict(type='BN'))
+    neck_cfg = dict(pre_cfg.model.neck, in_channels=64, mid_channels=8, out_channels=256,
+                    norm_cfg=dict(type='BN'))
+    torch.manual_seed(7)
+    backbone, neck = build_backbone(backbone_cfg), MODELS.build(neck_cfg)
+    _randomise_bn_statistics(backbone, 4)
+    _randomise_bn_statistics(neck, 5)
+    state = {**{f'backbone.{k}': v.clone() for k, v in backbone.state_dict().items()},
+             **{f'neck.{k}': v.clone() for k, v in neck.state_dict().items()}}
+    cfg, _ = _toy_dissl_probe(DISSL_PROBES[1])
+    runner = _train_frozen_probe_and_compare(
+        cfg, dict(pre_cfg.model, backbone=backbone_cfg, neck=neck_cfg), state,
+        lambda m: m.neck[0], tmp_path, 256)
+    bn = runner.model.neck[1].bn
+    assert bn.affine and bn.num_batches_tracked.item() == 1
+    assert not torch.equal(bn.running_mean, torch.zeros(256))  # saw one training batch
+    assert not torch.equal(bn.weight.detach(), torch.ones(256))  # trained: one SGD step
+    assert runner.optim_wrapper.optimizer.param_groups[0]['nesterov']

@@ -9,7 +9,8 @@
 #                     model.neck.0.init_cfg.checkpoint=work_dirs/dissl_r50-dim8192_8xb320-100e_in1k/epoch_100.pth
 #
 # The optimisation is the plugin's ImageNet LARS protocol (the inherited
-# config: MEC's probe); DISSL's own probe settings were not transcribed.
+# config: MEC's probe); DISSL's own VISSL protocol is
+# resnet50-dim8192_1xb1024-linear-nesterov-steplr-28e_in1k.py.
 _base_ = ['./resnet50_8xb512-linear-lars-coslr-100e_in1k.py']
 rep_dim = 8192
 model = dict(

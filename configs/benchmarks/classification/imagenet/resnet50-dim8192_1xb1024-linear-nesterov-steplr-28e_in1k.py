@@ -1,0 +1,21 @@
+# DISSL's own linear probe of the d = 8192 representation (VISSL
+# eval_resnet_in1k_linear_z8.yaml, bin_final/augeval_z8.sh): the frozen
+# ResNet-50 and the frozen expander block (DimExpanderNeck, pooled, BN
+# statistics kept), then the trained BN (affine) + Linear(8192, 1000); the
+# optimisation is the d = 2048 config's (SGD nesterov, lr 0.04 at 1 x 1024,
+# wd 5e-4 except BN, 28 epochs, x 0.1 after 8 / 16 / 24). Both frozen parts
+# load from the pre-training checkpoint, so name it twice:
+#
+#   python tools/train.py configs/benchmarks/classification/imagenet/resnet50-dim8192_1xb1024-linear-nesterov-steplr-28e_in1k.py --amp \
+#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/dissl_r50-dim8192_8xb320-100e_in1k/epoch_100.pth \
+#                     model.neck.0.init_cfg.checkpoint=work_dirs/dissl_r50-dim8192_8xb320-100e_in1k/epoch_100.pth
+_base_ = ['./resnet50_1xb1024-linear-nesterov-steplr-28e_in1k.py']
+rep_dim = 8192
+model = dict(
+    neck=[
+        dict(type='mec_plugin.DimExpanderNeck', in_channels=2048, mid_channels=512,
+             out_channels=rep_dim, with_avg_pool=True, frozen=True,
+             init_cfg=dict(type='Pretrained', checkpoint='', prefix='neck.')),
+        dict(type='ClsBatchNormNeck', input_features=rep_dim, affine=True, eps=1e-5),
+    ],
+    head=dict(in_channels=rep_dim))
