@@ -175,8 +175,9 @@ def _train_frozen_probe_and_compare(cfg, pre_model, state, neck_of, tmp_path, di
     return runner
 
 
-def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_path):
-    """DISSL d = 8192: backbone + expander, at toy width (ResNet-18 64-d, expander to 256)."""
+def _toy_d8192_pretraining(seed):
+    """A DISSL d8192 pre-training checkpoint at toy width (ResNet-18 64-d,
+    expander to 256), BN statistics randomised: its model config and state."""
     from mec_plugin.registry import MODELS
     pre_cfg = Config.fromfile(os.path.join(ROOT, 'configs/dissl/dissl_r50-dim8192_8xb320-100e_in1k.py'))
     assert pre_cfg.eval_representation == 'backbone+neck'
@@ -184,21 +185,39 @@ def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_
                         norm_cfg=dict(type='BN'))
     neck_cfg = dict(pre_cfg.model.neck, in_channels=64, mid_channels=8, out_channels=256,
                     norm_cfg=dict(type='BN'))
-    torch.manual_seed(5)
+    torch.manual_seed(seed)
     backbone, neck = build_backbone(backbone_cfg), MODELS.build(neck_cfg)
-    _randomise_bn_statistics(backbone, 1)
-    _randomise_bn_statistics(neck, 2)
+    _randomise_bn_statistics(backbone, seed + 1)
+    _randomise_bn_statistics(neck, seed + 2)
     state = {**{f'backbone.{k}': v.clone() for k, v in backbone.state_dict().items()},
-             **{f'neck.{k}': v.clone() for k, v in neck.state_dict().items()},
-             'head.student.fc.weight': torch.randn(8, 256)}
-    cfg = Config.fromfile(os.path.join(
-        BENCH, 'imagenet/resnet50-dim8192_8xb512-linear-lars-coslr-100e_in1k.py'))
+             **{f'neck.{k}': v.clone() for k, v in neck.state_dict().items()}}
+    return dict(pre_cfg.model, backbone=backbone_cfg, neck=neck_cfg), state
+
+
+def _toy_probe(path, rep_dim=256):
+    """A probe config at the toy width: ResNet-18 at 8 base channels (64-d
+    output) and, where there is one, the expander widened to ``rep_dim``."""
+    cfg = Config.fromfile(os.path.join(BENCH, path))
     cfg.model.backbone.update(depth=18, stem_channels=8, base_channels=8, norm_cfg=dict(type='BN'))
-    cfg.model.neck[0].update(in_channels=64, mid_channels=8, out_channels=256)
-    cfg.model.neck[1].input_features = 256
-    cfg.model.head.in_channels = 256
-    _train_frozen_probe_and_compare(cfg, dict(pre_cfg.model, backbone=backbone_cfg, neck=neck_cfg),
-                                    state, lambda m: m.neck[0], tmp_path, 256)
+    dim = 64
+    if _has_expander(cfg):
+        cfg.model.neck[0].update(in_channels=64, mid_channels=8, out_channels=rep_dim)
+        dim = rep_dim
+    cfg.model.neck[-1].input_features = dim
+    cfg.model.head.in_channels = dim
+    return cfg, dim
+
+
+def _has_expander(cfg):
+    return cfg.model.neck[0].type == 'mec_plugin.DimExpanderNeck'
+
+
+def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_path):
+    """DISSL d = 8192, the LARS probe: backbone + expander at toy width."""
+    pre_model, state = _toy_d8192_pretraining(5)
+    state['head.student.fc.weight'] = torch.randn(8, 256)  # the checkpoint's other parts
+    cfg, _ = _toy_probe('imagenet/resnet50-dim8192_8xb512-linear-lars-coslr-100e_in1k.py')
+    _train_frozen_probe_and_compare(cfg, pre_model, state, lambda m: m.neck[0], tmp_path, 256)
 
 
 def test_the_mobilenet_probe_reads_the_official_classifier_block(tmp_path):
@@ -226,24 +245,6 @@ DISSL_PROBES = ['imagenet/resnet50_1xb1024-linear-nesterov-steplr-28e_in1k.py',
                 'imagenet/resnet50-dim8192_1xb1024-linear-nesterov-steplr-28e_in1k.py']
 
 
-def _has_expander(cfg):
-    return cfg.model.neck[0].type == 'mec_plugin.DimExpanderNeck'
-
-
-def _toy_dissl_probe(path, rep_dim=256):
-    """The probe config at toy width: ResNet-18 at 8 base channels (64-d
-    output), the d8192 expander widened to ``rep_dim`` instead of 8192."""
-    cfg = Config.fromfile(os.path.join(BENCH, path))
-    cfg.model.backbone.update(depth=18, stem_channels=8, base_channels=8, norm_cfg=dict(type='BN'))
-    dim = 64
-    if _has_expander(cfg):
-        cfg.model.neck[0].update(in_channels=64, mid_channels=8, out_channels=rep_dim)
-        dim = rep_dim
-    cfg.model.neck[-1].input_features = dim
-    cfg.model.head.in_channels = dim
-    return cfg, dim
-
-
 @pytest.mark.parametrize('path', DISSL_PROBES)
 def test_dissl_probe_configs_are_the_vissl_protocol(path):
     """VISSL eval_resnet_in1k_linear(_z8).yaml at 1 x 1024: BN (affine, eps
@@ -268,7 +269,7 @@ def test_dissl_probe_configs_are_the_vissl_protocol(path):
     assert raw.model.backbone.init_cfg.prefix == 'backbone.'
 
     register_all_modules(init_default_scope=True)
-    cfg, dim = _toy_dissl_probe(path)
+    cfg, dim = _toy_probe(path)
     cfg.model.backbone.init_cfg = None
     if _has_expander(cfg):
         cfg.model.neck[0].init_cfg = None
@@ -295,22 +296,10 @@ def test_the_dissl_d8192_probe_trains_bn_and_linear_on_the_frozen_expander(tmp_p
     """The VISSL-protocol d8192 probe through MMEngine's Runner: the frozen
     ResNet and expander equal the checkpoint and feed the k-NN tools' features;
     the BN head (affine) and the linear layer are what trains."""
-    from mec_plugin.registry import MODELS
-    pre_cfg = Config.fromfile(os.path.join(ROOT, 'configs/dissl/dissl_r50-dim8192_8xb320-100e_in1k.py'))
-    backbone_cfg = dict(pre_cfg.model.backbone, depth=18, stem_channels=8, base_channels=8,
-                        norm_cfg=dict(type='BN'))
-    neck_cfg = dict(pre_cfg.model.neck, in_channels=64, mid_channels=8, out_channels=256,
-                    norm_cfg=dict(type='BN'))
-    torch.manual_seed(7)
-    backbone, neck = build_backbone(backbone_cfg), MODELS.build(neck_cfg)
-    _randomise_bn_statistics(backbone, 4)
-    _randomise_bn_statistics(neck, 5)
-    state = {**{f'backbone.{k}': v.clone() for k, v in backbone.state_dict().items()},
-             **{f'neck.{k}': v.clone() for k, v in neck.state_dict().items()}}
-    cfg, _ = _toy_dissl_probe(DISSL_PROBES[1])
-    runner = _train_frozen_probe_and_compare(
-        cfg, dict(pre_cfg.model, backbone=backbone_cfg, neck=neck_cfg), state,
-        lambda m: m.neck[0], tmp_path, 256)
+    pre_model, state = _toy_d8192_pretraining(7)
+    cfg, _ = _toy_probe(DISSL_PROBES[1])
+    runner = _train_frozen_probe_and_compare(cfg, pre_model, state, lambda m: m.neck[0],
+                                             tmp_path, 256)
     bn = runner.model.neck[1].bn
     assert bn.affine and bn.num_batches_tracked.item() == 1
     assert not torch.equal(bn.running_mean, torch.zeros(256))  # saw one training batch
