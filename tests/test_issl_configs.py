@@ -29,6 +29,11 @@ def test_imagenet_dissl_is_the_vissl_recipe():
     assert (head.lambda_, head.beta, head.tau_teacher, head.tau_student) == (2.3, 0.6, 0.5, 1.0)
     assert head.teacher.out_channels == head.student.out_channels == 16384
     assert head.student.bottleneck_channels == 512 and not head.student.get('hid_channels')
+    # VISSL's teacher: residual MLP, then 2048 -> 512 with BN *and* ReLU (use_relu on that
+    # MLP); the student's 512 has none. VISSL's heads keep PyTorch's default init.
+    assert head.teacher.res_channels == [2048] and head.teacher.bottleneck_relu
+    assert not head.student.get('bottleneck_relu')
+    assert head.teacher.init_cfg is None and head.student.init_cfg is None
     opt = cfg.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.momentum, opt.weight_decay, opt.eta) == ('LARS', 0.3, 0.9, 1e-6,
                                                                            0.001)
@@ -93,6 +98,7 @@ def test_dimensionality_variant_widens_to_8192():
     assert cfg.model.neck.type == 'DimExpanderNeck' and cfg.model.neck.out_channels == 8192
     assert cfg.model.head.teacher.in_channels == cfg.model.head.student.in_channels == 8192
     assert cfg.model.head.teacher.res_channels == [2048, 2048]
+    assert cfg.model.head.teacher.init_cfg is None and cfg.model.head.student.init_cfg is None
     # the evaluation tools read the expanded representation, not the 2048-d trunk
     assert cfg.eval_representation == 'backbone+neck'
 
@@ -101,6 +107,8 @@ def test_cissl_configs():
     im = load('cissl/cissl_r50_8xb320-100e_in1k.py')
     assert im.model.head.temperature == 0.1 and im.model.head.student.out_channels == 128
     assert im.model.head.student.freeze_last_bn_bias and im.model.head.teacher.last_bn
+    for part in (im.model.head.student, im.model.head.teacher):  # VISSL's is_JL_init layers
+        assert part.init_cfg is None and part.jl_init_out
     cifar = load('cissl/cissl_resnet18_1xb256-200e_cifar10.py')
     assert cifar.model.head.temperature == 0.07
 

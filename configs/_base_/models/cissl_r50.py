@@ -2,6 +2,8 @@
 # stop-gradient. Student = the linear probe's shape, Linear(2048 -> 128) + BN;
 # teacher = 2048 -> 2048 -> 2048 (BN, ReLU, no bias) -> 128 + BN. The final
 # BN biases of both heads are frozen at 0. tau = 0.1, teacher gathered.
+# Initialisation (VISSL): PyTorch's default, the two 2048 -> 128 layers
+# N(0, 1/128) (is_JL_init, Johnson-Lindenstrauss).
 model = dict(
     type='CISSL',
     backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN')),
@@ -9,9 +11,10 @@ model = dict(
     head=dict(
         type='CISSLHead',
         student=dict(type='ISSLMLP', in_channels=2048, out_channels=128, out_bias=False,
-                     last_bn=True, freeze_last_bn_bias=True, norm_cfg=dict(type='SyncBN')),
+                     last_bn=True, freeze_last_bn_bias=True, norm_cfg=dict(type='SyncBN'),
+                     init_cfg=None, jl_init_out=True),
         teacher=dict(type='ISSLMLP', in_channels=2048, hid_channels=[2048, 2048],
                      out_channels=128, out_bias=False, last_bn=True, freeze_last_bn_bias=True,
-                     norm_cfg=dict(type='SyncBN')),
+                     norm_cfg=dict(type='SyncBN'), init_cfg=None, jl_init_out=True),
         temperature=0.1,
         gather_teacher=True))

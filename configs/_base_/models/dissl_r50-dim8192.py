@@ -2,8 +2,9 @@
 # [2048, 512, 8192]): the 2048-d trunk is widened to 8192 by the expander
 # block (DimExpanderNeck: 1x1 -> 512, 3x3, 1x1 -> 8192, BN, plus the input
 # tiled x4, ReLU) before the average pool. Teacher: 8192 -> 512 (BN, ReLU),
-# residual MLP 512 -> 2048 -> 2048 -> 512, Linear to 16384; student:
-# 8192 -> 512 (BN) -> 16384.
+# residual MLP x + f(x), f = 512 -> 2048 -> 2048 -> 512 (each Linear-BN-ReLU),
+# Linear to 16384; student: 8192 -> 512 (BN) -> 16384. PyTorch's default
+# initialisation, as VISSL.
 # The evaluation tools (k-NN, features, retrieval) read the 8192-d
 # representation: backbone, then this neck (eval_representation below;
 # `--representation backbone` gives the 2048-d trunk). Linear probes:
@@ -16,6 +17,6 @@ model = dict(
     head=dict(
         teacher=dict(_delete_=True, type='ISSLMLP', in_channels=rep_dim, hid_channels=[512],
                      res_channels=[2048, 2048], out_channels={{_base_.num_clusters}},
-                     norm_cfg=dict(type='SyncBN')),
+                     norm_cfg=dict(type='SyncBN'), init_cfg=None),
         student=dict(in_channels=rep_dim)))
 eval_representation = 'backbone+neck'

@@ -65,16 +65,57 @@ def test_heads_follow_the_issl_layout_and_init():
     assert torch.count_nonzero(t[2].bias) == 0
 
 
-def test_residual_mlp_and_frozen_bias():
+def _bn_train(x, bn):
+    """BatchNorm1d in training mode, by hand: batch mean, biased variance."""
+    mean, var = x.mean(0), x.var(0, unbiased=False)
+    return (x - mean) / torch.sqrt(var + bn.eps) * bn.weight + bn.bias
+
+
+def test_residual_mlp_is_vissls_and_the_bias_freezes():
+    """VISSL's DISSL d = 2048 teacher in miniature: x + f(x) with every layer
+    of f Linear-BN-ReLU (the last one too, nothing after the addition), then
+    the low-rank Linear-BN-ReLU, the output Linear and its BN; written out
+    with explicit batch statistics (float64)."""
+    torch.manual_seed(0)
     mlp = MODELS.build(dict(type='ISSLMLP', in_channels=6, res_channels=[5, 4],
-                            bottleneck_channels=3, out_channels=2, last_bn=True,
-                            freeze_last_bn_bias=True))
-    res = mlp.mlp[0]
-    x = torch.randn(7, 6)
+                            bottleneck_channels=3, bottleneck_relu=True, out_channels=2,
+                            last_bn=True, freeze_last_bn_bias=True)).double()
+    for m in mlp.modules():  # BN affine parameters away from (1, 0)
+        if isinstance(m, nn.BatchNorm1d):
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.5, 0.5)
     mlp.train()
+    x = torch.randn(7, 6, dtype=torch.float64)
+    res, low, out, out_bn = mlp.mlp
+    h = x
+    for linear, bn, _ in res.branch:
+        h = torch.relu(_bn_train(h @ linear.weight.T, bn))
+    assert h.shape == (7, 6)
+    h = x + h
+    h = torch.relu(_bn_train(h @ low[0].weight.T, low[1]))
+    expected = _bn_train(h @ out.weight.T + out.bias, out_bn)
     with torch.no_grad():
-        assert torch.allclose(res(x), torch.relu(x + res.branch(x)))
+        torch.testing.assert_close(mlp(x), expected, rtol=1e-10, atol=1e-10)
     assert not mlp.mlp[-1].bias.requires_grad and mlp.mlp[-1].weight.requires_grad
+    with pytest.raises(ValueError, match='bottleneck_relu=True needs bottleneck_channels'):
+        MODELS.build(dict(type='ISSLMLP', in_channels=6, out_channels=2, bottleneck_relu=True))
+
+
+def test_vissl_initialisation_and_jl_output():
+    """init_cfg=None keeps PyTorch's default Linear init, U(+-1/sqrt(fan_in));
+    jl_init_out draws the output layer from N(0, 1/out) (VISSL's CISSL heads)."""
+    torch.manual_seed(1)
+    mlp = MODELS.build(dict(type='ISSLMLP', in_channels=512, hid_channels=[256], out_channels=64,
+                            out_bias=False, last_bn=True, init_cfg=None, jl_init_out=True))
+    mlp.init_weights()
+    hidden, out = mlp.mlp[0][0].weight, mlp.mlp[1].weight
+    assert hidden.abs().max().item() <= 512 ** -0.5  # the default uniform bound
+    assert hidden.std().item() == pytest.approx(512 ** -0.5 / 3 ** 0.5, rel=0.05)
+    assert out.std().item() == pytest.approx(64 ** -0.5, rel=0.05)
+    assert out.abs().max().item() > 256 ** -0.5  # a normal, not the uniform of fan-in 256
+    plain = MODELS.build(dict(type='ISSLMLP', in_channels=512, out_channels=64))
+    plain.init_weights()  # the ISSL default: trunc_normal(0.02)
+    assert plain.mlp[0].weight.std().item() == pytest.approx(0.02, rel=0.05)
 
 
 def test_dim_expander_tiles_the_shortcut():
