@@ -1,3 +1,4 @@
+import math
 from typing import Optional, Tuple, Union
 
 import torch
@@ -33,6 +34,13 @@ class DimExpanderNeck(BaseModule):
         frozen (bool): no gradients and BatchNorm statistics fixed (eval
             mode whatever ``train()`` says): the expander of a pre-trained
             model under a linear probe of its 8192-d representation.
+        init_cfg (dict, optional): ``None`` (default): the authors'
+            initialisation at ``init_weights()`` (VISSL ``BottleneckExpand.
+            reset_parameters``): every conv ``trunc_normal_(std=sqrt(1 /
+            fan_in) / 0.8796)`` (timm's ``variance_scaling_``, truncated at
+            +-2 absolute), BN (1, 0), then the first 1x1 conv N(0, 1 / mid)
+            (Johnson-Lindenstrauss). Any other value (e.g. ``Pretrained``)
+            goes to MMEngine instead.
     """
 
     def __init__(self,
@@ -65,6 +73,23 @@ class DimExpanderNeck(BaseModule):
         if frozen:
             self.requires_grad_(False)
             self.train(False)
+
+    def init_weights(self) -> None:
+        first = not self.is_init  # MMEngine initialises a module once
+        super().init_weights()
+        if not first or self.init_cfg is not None:
+            return
+        with torch.no_grad():
+            for m in self.branch:
+                if isinstance(m, nn.Conv2d):
+                    fan_in = m.weight[0].numel()
+                    # 0.8796: std of a unit normal truncated to (-2, 2), as timm divides by
+                    nn.init.trunc_normal_(m.weight, std=math.sqrt(1. / fan_in) / .87962566103423978)
+                elif isinstance(m, nn.modules.batchnorm._NormBase) and m.affine:
+                    m.weight.fill_(1.)
+                    m.bias.zero_()
+            first_conv = self.branch[0]
+            first_conv.weight.normal_(0., first_conv.out_channels ** -0.5)
 
     def train(self, mode: bool = True) -> 'DimExpanderNeck':
         # a frozen expander keeps its pre-trained BN statistics (like

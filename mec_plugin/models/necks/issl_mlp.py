@@ -142,8 +142,9 @@ class ISSLMLP(BaseModule):
         self.jl_init_out = jl_init_out
 
     def init_weights(self) -> None:
+        first = not self.is_init  # MMEngine initialises a module once
         super().init_weights()
-        if self.jl_init_out:
+        if first and self.jl_init_out:
             out = self.mlp[self.out_index]
             with torch.no_grad():
                 out.weight.normal_(0., out.out_features ** -0.5)

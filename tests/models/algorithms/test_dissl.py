@@ -132,6 +132,34 @@ def test_dim_expander_tiles_the_shortcut():
     assert pooled.shape == (2, 8)
 
 
+def test_dim_expander_has_the_authors_initialisation_once():
+    """VISSL's BottleneckExpand.reset_parameters: convs trunc_normal(sqrt(1 / fan_in)
+    / 0.8796), BN (1, 0), the first 1x1 conv N(0, 1 / mid); init_weights() a second
+    time (MMEngine's once-only rule) leaves loaded weights alone."""
+    torch.manual_seed(2)
+    neck = MODELS.build(dict(type='DimExpanderNeck', in_channels=64, mid_channels=32,
+                             out_channels=256))
+    neck.init_weights()
+    conv1, bn1, _, conv2, bn2, _, conv3, bn3 = neck.branch
+    assert conv1.weight.std().item() == pytest.approx(32 ** -0.5, rel=0.05)
+    assert conv2.weight.std().item() == pytest.approx((1 / 288) ** 0.5 / 0.87962566, rel=0.05)
+    assert conv3.weight.std().item() == pytest.approx((1 / 32) ** 0.5 / 0.87962566, rel=0.05)
+    for bn in (bn1, bn2, bn3):
+        assert torch.equal(bn.weight, torch.ones_like(bn.weight))
+        assert torch.equal(bn.bias, torch.zeros_like(bn.bias))
+    loaded = {k: torch.randn_like(v) if v.is_floating_point() else v
+              for k, v in neck.state_dict().items()}
+    neck.load_state_dict(loaded)
+    neck.init_weights()
+    assert all(torch.equal(v, loaded[k]) for k, v in neck.state_dict().items())
+    mlp = MODELS.build(dict(type='ISSLMLP', in_channels=16, out_channels=4, init_cfg=None,
+                            jl_init_out=True))
+    mlp.init_weights()
+    mlp.mlp[0].weight.data.fill_(3.)  # as if loaded from a checkpoint
+    mlp.init_weights()
+    assert torch.equal(mlp.mlp[0].weight, torch.full((4, 16), 3.))
+
+
 def test_loss_equals_the_function_on_one_batch_of_both_views():
     model = MODELS.build(tiny_dissl())
     model.init_weights()
