@@ -9,6 +9,8 @@ registered class).
 In an MMSelfSup 1.x environment without mmpretrain the registries are
 MMSelfSup's (``default_scope='mmselfsup'``; MEC only): see :mod:`mec_plugin.host`.
 """
-from .host import DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIM_WRAPPERS, TRANSFORMS
+from .host import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIM_WRAPPERS, OPTIMIZERS,
+                   TRANSFORMS)
 
-__all__ = ['MODELS', 'HOOKS', 'TRANSFORMS', 'DATASETS', 'METRICS', 'LOOPS', 'OPTIM_WRAPPERS']
+__all__ = ['MODELS', 'HOOKS', 'TRANSFORMS', 'DATASETS', 'METRICS', 'LOOPS', 'OPTIM_WRAPPERS',
+           'OPTIMIZERS']

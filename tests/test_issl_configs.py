@@ -35,8 +35,8 @@ def test_imagenet_dissl_is_the_vissl_recipe():
     assert not head.student.get('bottleneck_relu')
     assert head.teacher.init_cfg is None and head.student.init_cfg is None
     opt = cfg.optim_wrapper.optimizer
-    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay, opt.eta) == ('LARS', 0.3, 0.9, 1e-6,
-                                                                           0.001)
+    assert (opt.type, opt.lr, opt.momentum, opt.weight_decay) == ('LARC', 0.3, 0.9, 1e-6)
+    assert (opt.trust_coefficient, opt.clip, opt.eps) == (0.001, False, 1e-8)  # VISSL larc_config
     assert 'paramwise_cfg' not in cfg.optim_wrapper  # weight decay on BN and biases too
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.auto_scale_lr == dict(base_batch_size=256, enable=True)

@@ -2,5 +2,6 @@ from . import hooks
 from .hooks import *  # noqa: F401,F403
 from .loops import ResumableEpochBasedTrainLoop
 from .optim_wrappers import BFloat16OptimWrapper
+from .optimizers import LARC
 
-__all__ = list(hooks.__all__) + ['ResumableEpochBasedTrainLoop', 'BFloat16OptimWrapper']
+__all__ = list(hooks.__all__) + ['ResumableEpochBasedTrainLoop', 'BFloat16OptimWrapper', 'LARC']

@@ -43,8 +43,9 @@ def linear_probe_on_features(train_feats: Tensor, train_labels: Tensor, test_fea
     """Train a linear classifier on frozen features; report top-1 (%) on the test features.
 
     Args:
-        optimizer (str): ``'lars'`` -- MEC's protocol: mmpretrain's LARS
-            (momentum 0.9, wd 0, eta 0.001), lr ``0.03 * B / 256``, per-epoch
+        optimizer (str): ``'lars'`` -- MEC's protocol: SGD in apex's LARC
+            (:class:`mec_plugin.engine.LARC`, momentum 0.9, wd 0, trust 0.001,
+            no clipping), lr ``0.03 * B / 256``, per-epoch
             cosine to 0; or ``'sgd'`` -- MoCo's: SGD momentum 0.9, wd 0, lr 30,
             x0.1 at 60 % and 80 % of the epochs.
         lr (float, optional): overrides the protocol's learning rate.
@@ -52,14 +53,15 @@ def linear_probe_on_features(train_feats: Tensor, train_labels: Tensor, test_fea
     Returns:
         dict: ``top1`` (test), ``train_top1``, the settings used.
     """
-    from mmpretrain.engine.optimizers import LARS
+    from mec_plugin.engine.optimizers import LARC
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     num_classes = int(max(train_labels.max(), test_labels.max())) + 1
     model = linear_classifier(train_feats.shape[1], num_classes, bn=bn)
     if optimizer == 'lars':
         lr = 0.03 * batch_size / 256 if lr is None else lr
-        opt = LARS(model.parameters(), lr=lr, momentum=0.9, weight_decay=0., eta=0.001)
+        opt = LARC(model.parameters(), lr=lr, momentum=0.9, weight_decay=0.,
+                   trust_coefficient=0.001, clip=False)
         factor = lambda e: 0.5 * (1 + math.cos(math.pi * e / epochs))  # noqa: E731
     elif optimizer == 'sgd':
         lr = 30. if lr is None else lr

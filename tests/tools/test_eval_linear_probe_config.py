@@ -99,7 +99,10 @@ def test_probe_trains_the_classifier_and_keeps_the_backbone(name, pretrained):
     if name == 'mec_cifar':
         bn = model.neck[1].bn
         assert not bn.affine and bn.eps == 1e-6 and bn.num_batches_tracked.item() == 1
-        assert type(runner.optim_wrapper.optimizer).__name__ == 'LARS'
+        opt = runner.optim_wrapper.optimizer
+        assert type(opt).__name__ == 'LARC'  # the official probe's apex LARC
+        assert (opt.param_groups[0]['trust_coefficient'], opt.param_groups[0]['clip']) == (0.001,
+                                                                                         False)
     else:
         assert runner.optim_wrapper.optimizer.param_groups[0]['lr'] == pytest.approx(30.)
 

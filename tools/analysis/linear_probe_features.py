@@ -5,7 +5,7 @@
 
 FEATURES is written by ``extract_features.py`` (``train`` and ``test``
 splits). ``mec``: BatchNorm1d without affine (eps 1e-6) + Linear N(0, 0.01),
-mmpretrain's LARS, lr 0.03 x B / 256, cosine; ``moco``: Linear only, SGD lr 30,
+SGD in LARC (apex's rule, trust 0.001), lr 0.03 x B / 256, cosine; ``moco``: Linear only, SGD lr 30,
 x0.1 at 60 % / 80 % of the epochs. The features were extracted once without
 augmentation, so this approximates the Runner-based probes of
 ``configs/benchmarks/classification/`` (which crop and flip every epoch).

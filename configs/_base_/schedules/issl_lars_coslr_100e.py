@@ -1,5 +1,5 @@
 # The VISSL ImageNet optimisation of DISSL / CISSL: SGD + LARC (trust 0.001,
-# no clipping, eps 1e-8; mmpretrain's LARS is the same rule), momentum 0.9,
+# no clipping, eps 1e-8; the plugin's LARC is apex's rule), momentum 0.9,
 # weight decay 1e-6 on every parameter (BN and biases included), lr 0.3 per
 # 256 images (auto_scale_lr: 3.0 at 8 x 320), linear warm-up from 0.001 over
 # the first 10 % of training, then cosine to 0; AMP (fp16 with dynamic loss
@@ -12,8 +12,8 @@ total_batch = 8 * 320  # start_factor below assumes this batch (lr 3.0)
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
-    optimizer=dict(type='LARS', lr=base_lr, momentum=0.9, weight_decay=1e-6, eta=0.001,
-                   eps=1e-8))
+    optimizer=dict(type='LARC', lr=base_lr, momentum=0.9, weight_decay=1e-6,
+                   trust_coefficient=0.001, clip=False, eps=1e-8))
 param_scheduler = [
     dict(type='LinearLR', start_factor=warmup_start_lr / (base_lr * total_batch / 256),
          by_epoch=True, begin=0, end=warmup_epochs, convert_to_iter_based=True),

@@ -1,6 +1,6 @@
 # MEC's linear probe at CIFAR scale, for the backbone of
 # configs/mec/mec_resnet18_1xb512-200e_cifar10.py: frozen CIFAR ResNet-18,
-# BatchNorm1d(512, affine=False, eps=1e-6) + Linear ~ N(0, 0.01), LARS,
+# BatchNorm1d(512, affine=False, eps=1e-6) + Linear ~ N(0, 0.01), LARC (apex's),
 # batch 4096, lr 0.03 x 4096 / 256 = 0.48, per-epoch cosine, 100 epochs.
 # Augmentation: RandomResizedCrop(32) + flip (the 224-px recipe scaled).
 #
@@ -37,8 +37,8 @@ model = dict(
 train_dataloader = dict(batch_size=batch_size)
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='LARS', lr=base_lr * batch_size / 256, momentum=0.9, weight_decay=0.,
-                   eta=0.001))
+    optimizer=dict(type='LARC', lr=base_lr * batch_size / 256, momentum=0.9, weight_decay=0.,
+                   trust_coefficient=0.001, clip=False))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0, end=100,
                         eta_min=0.)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)

@@ -1,7 +1,7 @@
 # MEC's linear probe (xinliu20/MEC benchmarks/linearprob; METHODS.md §1.4):
 # frozen ResNet-50, BatchNorm1d(2048, affine=False, eps=1e-6) before the
-# linear layer (the "MAE trick"), fc ~ N(0, 0.01) with zero bias, LARS
-# (momentum 0.9, wd 0, trust 0.001), batch 4096 = 8 x 512,
+# linear layer (the "MAE trick"), fc ~ N(0, 0.01) with zero bias, SGD in apex's
+# LARC (momentum 0.9, wd 0, trust 0.001, no clipping), batch 4096 = 8 x 512,
 # lr = 0.03 x 4096 / 256 = 0.48, per-epoch cosine, 100 epochs.
 # RandomResizedCrop(224) + flip / Resize(256) + CenterCrop(224).
 #
@@ -47,8 +47,8 @@ test_dataloader = val_dataloader
 
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='LARS', lr=base_lr * batch_size_per_gpu * num_gpus / 256, momentum=0.9,
-                   weight_decay=0., eta=0.001))
+    optimizer=dict(type='LARC', lr=base_lr * batch_size_per_gpu * num_gpus / 256, momentum=0.9,
+                   weight_decay=0., trust_coefficient=0.001, clip=False))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0, end=100,
                         eta_min=0.)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)
