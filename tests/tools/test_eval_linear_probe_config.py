@@ -308,3 +308,30 @@ def test_the_dissl_d8192_probe_trains_bn_and_linear_on_the_frozen_expander(tmp_p
     assert not torch.equal(bn.running_mean, torch.zeros(256))  # saw one training batch
     assert not torch.equal(bn.weight.detach(), torch.ones(256))  # trained: one SGD step
     assert runner.optim_wrapper.optimizer.param_groups[0]['nesterov']
+
+
+@pytest.mark.parametrize('size,stages,width', [('small', 12, 1024), ('large', 16, 1280)])
+def test_the_mobilenet_probes_match_their_pretraining_networks(size, stages, width):
+    """Both MobileNetV3 probes freeze the whole backbone and the pre-training
+    neck's classifier block of the same arch and widths; the classifier reads
+    that block's ``width`` features."""
+    from mec_plugin.registry import MODELS
+    pre = Config.fromfile(os.path.join(
+        ROOT, f'configs/moco_small/mocosmall_mobilenetv3-{size}_8xb64-200e_in1k.py')).model
+    cfg = Config.fromfile(os.path.join(
+        BENCH, f'imagenet/mobilenetv3-{size}_8xb32-linear-steplr-100e_in1k.py')).model
+    assert cfg.backbone.arch == pre.backbone.arch == size and cfg.backbone.frozen_stages == stages
+    for key in ('in_channels', 'feat_channels', 'feat_dropout'):
+        assert cfg.neck[key] == pre.neck[key], key
+    assert cfg.neck.representation_only and cfg.neck.frozen and cfg.head.in_channels == width
+    cfg.backbone.init_cfg = cfg.neck.init_cfg = None
+    model = MODELS.build(cfg)
+    model.train()  # mmpretrain's MobileNetV3 freezes its stages in train()
+    assert all(not p.requires_grad for p in model.backbone.parameters())
+    assert all(not p.requires_grad for p in model.neck.parameters())
+    frozen_bn = [m for m in (*model.backbone.modules(), *model.neck.modules())
+                 if isinstance(m, torch.nn.BatchNorm2d)]
+    assert frozen_bn and not any(m.training for m in frozen_bn)  # BN statistics kept
+    model.eval()
+    with torch.no_grad():
+        assert model(torch.randn(2, 3, 64, 64), mode='tensor').shape == (2, 1000)
