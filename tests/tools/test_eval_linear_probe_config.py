@@ -69,8 +69,9 @@ def one_tiny_epoch(cfg, work_dir):
     return cfg
 
 
-def train_with_fc_snapshot(cfg):
-    """Run the Runner; return it and the classifier's weights just before its step."""
+def train_with_fc_snapshot(cfg, hooks=()):
+    """Run the Runner (with the extra ``hooks``); return it and the
+    classifier's weights just before its step."""
     runner = Runner.from_cfg(cfg)
     seen = {}
 
@@ -80,6 +81,8 @@ def train_with_fc_snapshot(cfg):
             seen['fc'] = copy.deepcopy(runner.model.head.fc.state_dict())
 
     runner.register_hook(Snapshot())
+    for hook in hooks:
+        runner.register_hook(hook)
     runner.train()
     return runner, seen['fc']
 
@@ -140,11 +143,12 @@ def _randomise_bn_statistics(module, seed):
             m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
 
 
-def _train_frozen_probe_and_compare(cfg, pre_model, state, neck_of, tmp_path, dim):
-    """One probe epoch from ``state`` (a pre-training checkpoint): the frozen
-    backbone and pre-training neck stay equal to the checkpoint (weights, BN
-    statistics, eval mode), the classifier moves, and the probe's features are
-    the ones the k-NN / feature tools read (``eval_representation``)."""
+def _train_frozen_probe_and_compare(cfg, pre_model, state, neck_of, tmp_path, dim, hooks=()):
+    """One probe epoch from ``state`` (a pre-training checkpoint), the Runner
+    given the extra ``hooks``: the frozen backbone and pre-training neck stay
+    equal to the checkpoint (weights, BN statistics, eval mode), the classifier
+    moves, and the probe's features are the ones the k-NN / feature tools read
+    (``eval_representation``)."""
     from mec_plugin.evaluation import build_encoder
     ckpt = str(tmp_path / 'epoch_100.pth')
     torch.save(dict(state_dict=state, meta=dict(epoch=100)), ckpt)
@@ -155,7 +159,7 @@ def _train_frozen_probe_and_compare(cfg, pre_model, state, neck_of, tmp_path, di
                                         pipeline=[dict(type='LoadImageFromFile'),
                                                   dict(type='RandomResizedCrop', scale=32),
                                                   dict(type='PackInputs')])
-    runner, fc_before = train_with_fc_snapshot(one_tiny_epoch(cfg, str(tmp_path / 'work')))
+    runner, fc_before = train_with_fc_snapshot(one_tiny_epoch(cfg, str(tmp_path / 'work')), hooks)
     model = runner.model
     assert runner.iter == 1
     neck = neck_of(model)
@@ -208,7 +212,16 @@ def _toy_probe(path, rep_dim=256):
         dim = rep_dim
     cfg.model.neck[-1].input_features = dim
     cfg.model.head.in_channels = dim
+    _amp_off(cfg)
     return cfg, dim
+
+
+def _amp_off(cfg):
+    """MMEngine 0.10.7's AmpOptimWrapper asserts a GPU / NPU / MLU / MUSA in
+    its constructor: on the CPU the same optimiser runs in an OptimWrapper."""
+    if cfg.optim_wrapper.type == 'AmpOptimWrapper':
+        cfg.optim_wrapper.type = 'OptimWrapper'
+        cfg.optim_wrapper.pop('loss_scale', None)
 
 
 def _has_expander(cfg):
@@ -250,64 +263,149 @@ DISSL_PROBES = ['imagenet/resnet50_1xb1024-linear-nesterov-steplr-28e_in1k.py',
 
 @pytest.mark.parametrize('path', DISSL_PROBES)
 def test_dissl_probe_configs_are_the_vissl_protocol(path):
-    """VISSL eval_resnet_in1k_linear(_z8).yaml at 1 x 1024: BN (affine, eps
-    1e-5, momentum 0.1) + Linear with PyTorch's init, SGD nesterov 0.9, lr 0.04,
-    wd 5e-4 on the linear weight and bias, none on the BN, 28 epochs, x0.1
-    after 8 / 16 / 24."""
+    """VISSL eval_resnet_in1k_linear(_z8).yaml at 1 x 1024: frozen trunk (the
+    d8192 one with the pooled expander), BN (affine, eps 1e-5, momentum 0.1) +
+    Linear with PyTorch's init, AMP, SGD nesterov 0.9, lr 0.04, wd 5e-4 on the
+    linear weight and bias, none on the BN, 28 epochs, x0.1 after 8 / 16 / 24,
+    RandomResizedCrop + flip / Resize(256) + CenterCrop(224)."""
     from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import PARAM_SCHEDULERS
     from mmpretrain.registry import MODELS
     from mmpretrain.utils import register_all_modules
     raw = Config.fromfile(os.path.join(BENCH, path))
+    assert (raw.optim_wrapper.type, raw.optim_wrapper.loss_scale) == ('AmpOptimWrapper', 'dynamic')
     opt = raw.optim_wrapper.optimizer
     assert (opt.type, opt.lr, opt.momentum, opt.nesterov, opt.weight_decay) == (
         'SGD', pytest.approx(0.04), 0.9, True, 5e-4)
+    assert raw.optim_wrapper.paramwise_cfg == dict(norm_decay_mult=0.)
     assert raw.train_dataloader.batch_size == 1024 and raw.auto_scale_lr.base_batch_size == 1024
     (sched, ) = raw.param_scheduler
     assert (sched.type, sched.milestones, sched.gamma, sched.by_epoch) == ('MultiStepLR',
                                                                            [8, 16, 24], 0.1, True)
     assert raw.train_cfg.max_epochs == 28
-    assert raw.model.head.init_cfg is None
+    train, test = raw.train_dataloader.dataset.pipeline, raw.val_dataloader.dataset.pipeline
+    assert [t.type for t in train] == ['LoadImageFromFile', 'RandomResizedCrop', 'RandomFlip',
+                                       'PackInputs']
+    assert train[1].scale == 224 and (train[2].prob, train[2].direction) == (0.5, 'horizontal')
+    assert [t.type for t in test] == ['LoadImageFromFile', 'ResizeEdge', 'CenterCrop', 'PackInputs']
+    assert (test[1].scale, test[1].edge, test[2].crop_size) == (256, 'short', 224)
+    pre = raw.data_preprocessor  # torchvision's ImageNet mean / std, RGB
+    assert pre.to_rgb
+    torch.testing.assert_close(torch.tensor(pre.mean) / 255, torch.tensor([0.485, 0.456, 0.406]))
+    torch.testing.assert_close(torch.tensor(pre.std) / 255, torch.tensor([0.229, 0.224, 0.225]))
+    bb = raw.model.backbone
+    assert (bb.depth, bb.frozen_stages, bb.norm_eval, bb.init_cfg.prefix) == (50, 4, True,
+                                                                              'backbone.')
+    rep_dim = 8192 if 'dim8192' in path else 2048
+    pool = raw.model.neck[0]
+    if rep_dim == 8192:  # VISSL's z8 trunk: ResNet-50 + expander 2048 -> 512 -> 8192, pooled
+        assert (pool.type, pool.in_channels, pool.mid_channels, pool.out_channels,
+                pool.with_avg_pool, pool.frozen, pool.init_cfg.prefix) == (
+                    'mec_plugin.DimExpanderNeck', 2048, 512, 8192, True, True, 'neck.')
+    else:
+        assert pool.type == 'GlobalAveragePooling'
     bn_neck = raw.model.neck[-1]
-    assert (bn_neck.type, bn_neck.affine, bn_neck.eps) == ('ClsBatchNormNeck', True, 1e-5)
-    assert raw.model.backbone.init_cfg.prefix == 'backbone.'
+    assert (bn_neck.type, bn_neck.input_features, bn_neck.affine, bn_neck.eps) == (
+        'ClsBatchNormNeck', rep_dim, True, 1e-5)
+    assert raw.model.head.in_channels == rep_dim and raw.model.head.init_cfg is None
 
     register_all_modules(init_default_scope=True)
-    cfg, dim = _toy_probe(path)
+    cfg, dim = _toy_probe(path)  # ResNet-18 at 8 channels, AmpOptimWrapper -> OptimWrapper
     cfg.model.backbone.init_cfg = None
     if _has_expander(cfg):
         cfg.model.neck[0].init_cfg = None
     model = MODELS.build(cfg.model)
     model.init_weights()
-    bn = model.neck[-1].bn
+    model.train()
+    bn, fc = model.neck[-1].bn, model.head.fc
     assert bn.affine and bn.eps == 1e-5 and bn.momentum == 0.1 and bn.num_features == dim
-    # PyTorch's default Linear init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), not N(0, 0.01)
+    # PyTorch's default Linear init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), bias too; not N(0, 0.01)
     bound = dim ** -0.5
-    assert model.head.fc.weight.abs().max().item() <= bound
-    assert model.head.fc.weight.std().item() == pytest.approx(bound / 3 ** 0.5, rel=0.1)
-    assert all(not p.requires_grad for p in model.backbone.parameters())
+    assert fc.weight.abs().max().item() <= bound and fc.bias.abs().max().item() <= bound
+    assert fc.weight.std().item() == pytest.approx(bound / 3 ** 0.5, rel=0.1)
+    assert fc.bias.abs().max().item() > bound / 2
+    frozen = [*model.backbone.parameters()]
+    if _has_expander(cfg):
+        frozen += [*model.neck[0].parameters()]
+        assert not model.neck[0].training
+    assert frozen and all(not p.requires_grad for p in frozen)
+    if not torch.cuda.is_available():  # why the CPU tests swap the wrapper
+        with pytest.raises(AssertionError, match='only available'):
+            build_optim_wrapper(model, raw.optim_wrapper)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     decay = {}
     for group in wrapper.optimizer.param_groups:
+        assert group['nesterov'] and group['momentum'] == 0.9
+        assert group['lr'] == pytest.approx(0.04)
         for p in group['params']:
             decay[id(p)] = group['weight_decay']
-        assert group['nesterov'] and group['lr'] == pytest.approx(0.04)
+    # MMEngine leaves the frozen parameters out: one group per trained parameter
+    assert sorted(decay) == sorted(map(id, (bn.weight, bn.bias, fc.weight, fc.bias)))
     assert decay[id(bn.weight)] == decay[id(bn.bias)] == 0.
-    assert decay[id(model.head.fc.weight)] == decay[id(model.head.fc.bias)] == 5e-4
+    assert decay[id(fc.weight)] == decay[id(fc.bias)] == 5e-4
+    scheduler = PARAM_SCHEDULERS.build(dict(sched.to_dict(), optimizer=wrapper))
+    lrs = []
+    for _ in range(raw.train_cfg.max_epochs):
+        lrs.append(wrapper.optimizer.param_groups[0]['lr'])
+        scheduler.step()  # ParamSchedulerHook: after each epoch
+    assert lrs == pytest.approx([0.04] * 8 + [0.004] * 8 + [4e-4] * 8 + [4e-5] * 4)
+
+
+def _nesterov_first_step(w, g, lr, weight_decay, momentum=0.9):
+    """torch.optim.SGD(nesterov=True)'s first step (momentum buffer = d)."""
+    d = g.add(w, alpha=weight_decay)
+    return w.add(d.add(d, alpha=momentum), alpha=-lr)
 
 
 def test_the_dissl_d8192_probe_trains_bn_and_linear_on_the_frozen_expander(tmp_path):
     """The VISSL-protocol d8192 probe through MMEngine's Runner: the frozen
     ResNet and expander equal the checkpoint and feed the k-NN tools' features;
-    the BN head (affine) and the linear layer are what trains."""
+    the BN head (affine) and the linear layer are what trains: the BN's running
+    statistics take one momentum-0.1 step towards the batch's, and the one SGD
+    step is nesterov at lr 0.04 with decay 5e-4 on the fc and none on the BN."""
     pre_model, state = _toy_d8192_pretraining(7)
-    cfg, _ = _toy_probe(DISSL_PROBES[1])
+    cfg, dim = _toy_probe(DISSL_PROBES[1])
+    seen = {}
+
+    class Record(Hook):
+        """The trained parameters, the BN's input and the gradients of the one step."""
+
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            bn, fc = runner.model.neck[-1].bn, runner.model.head.fc
+            params = dict(bn_weight=bn.weight, bn_bias=bn.bias, fc_weight=fc.weight,
+                          fc_bias=fc.bias)
+            seen['before'] = {k: p.detach().clone() for k, p in params.items()}
+            seen['lr'] = [g['lr'] for g in runner.optim_wrapper.optimizer.param_groups]
+            self.handles = [bn.register_forward_hook(lambda m, args, out: seen.update(
+                bn_in=args[0].detach().clone(), bn_training=m.training))]
+            self.handles += [p.register_hook(lambda g, k=k: seen.__setitem__(k, g.clone()))
+                             for k, p in params.items()]
+
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            for handle in self.handles:
+                handle.remove()
+
     runner = _train_frozen_probe_and_compare(cfg, pre_model, state, lambda m: m.neck[0],
-                                             tmp_path, 256)
-    bn = runner.model.neck[1].bn
-    assert bn.affine and bn.num_batches_tracked.item() == 1
-    assert not torch.equal(bn.running_mean, torch.zeros(256))  # saw one training batch
-    assert not torch.equal(bn.weight.detach(), torch.ones(256))  # trained: one SGD step
-    assert runner.optim_wrapper.optimizer.param_groups[0]['nesterov']
+                                             tmp_path, dim, hooks=[Record()])
+    bn, fc = runner.model.neck[1].bn, runner.model.head.fc
+    assert type(runner.optim_wrapper.optimizer).__name__ == 'SGD'
+    assert bn.affine and seen['bn_training'] and bn.num_batches_tracked.item() == 1
+    x = seen['bn_in']  # the pooled expander features of the batch, in train mode
+    assert x.shape == (8, dim)
+    torch.testing.assert_close(bn.running_mean, 0.1 * x.mean(0))
+    torch.testing.assert_close(bn.running_var, 0.9 + 0.1 * x.var(0, unbiased=True))
+    assert seen['lr'] == pytest.approx([0.04] * 4)
+    lr = seen['lr'][0]
+    after = dict(bn_weight=bn.weight, bn_bias=bn.bias, fc_weight=fc.weight, fc_bias=fc.bias)
+    for key, decay in (('bn_weight', 0.), ('bn_bias', 0.), ('fc_weight', 5e-4),
+                       ('fc_bias', 5e-4)):
+        expected = _nesterov_first_step(seen['before'][key], seen[key], lr, decay)
+        torch.testing.assert_close(after[key].detach(), expected, rtol=0, atol=2.5e-7, msg=key)
+    # the other decay would be visible: BN weight 1 -> 0.076 x 5e-4 = 3.8e-5 apart
+    wrong = _nesterov_first_step(seen['before']['bn_weight'], seen['bn_weight'], lr, 5e-4)
+    assert (wrong - bn.weight.detach()).abs().min().item() > 3e-5
+    wrong = _nesterov_first_step(seen['before']['fc_weight'], seen['fc_weight'], lr, 0.)
+    assert (wrong - fc.weight.detach()).abs().max().item() > 1e-6
 
 
 @pytest.mark.parametrize('size,stages,width', [('small', 12, 1024), ('large', 16, 1280)])
