@@ -8,10 +8,11 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mec_plugin.registry import MODELS
+from ..utils import FreezableMixin
 
 
 @MODELS.register_module()
-class DimExpanderNeck(BaseModule):
+class DimExpanderNeck(FreezableMixin, BaseModule):
     """The "dimensionality expander" of DISSL / CISSL's d = 8192 ResNet-50.
 
     Dubois et al. (NeurIPS 2022) widen the representation of a ResNet-50 from
@@ -69,10 +70,8 @@ class DimExpanderNeck(BaseModule):
             build_norm_layer(norm_cfg, out_channels)[1])
         self.relu = nn.ReLU(inplace=True)
         self.with_avg_pool = with_avg_pool
-        self.frozen = frozen
         if frozen:
-            self.requires_grad_(False)
-            self.train(False)
+            self.freeze()
 
     def init_weights(self) -> None:
         first = not self.is_init  # MMEngine initialises a module once
@@ -90,11 +89,6 @@ class DimExpanderNeck(BaseModule):
                     m.bias.zero_()
             first_conv = self.branch[0]
             first_conv.weight.normal_(0., first_conv.out_channels ** -0.5)
-
-    def train(self, mode: bool = True) -> 'DimExpanderNeck':
-        # a frozen expander keeps its pre-trained BN statistics (like
-        # mmpretrain's ResNet with norm_eval=True)
-        return super().train(mode and not self.frozen)
 
     def forward(self, inputs: Tuple[Tensor, ...]) -> Tuple[Tensor]:
         """(last feature map [N, in, H, W], ...) -> ([N, out] or [N, out, H, W],)."""

@@ -31,6 +31,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mec_plugin.registry import MODELS
+from ..utils import FreezableMixin
 
 MLP_TYPES = ('wide', 'simple', 'deep', 'dropout')
 
@@ -56,7 +57,7 @@ def projection_mlp(in_channels: int, out_channels: int, mlp: str = 'wide') -> nn
 
 
 @MODELS.register_module()
-class MoCoSmallNeck(BaseModule):
+class MoCoSmallNeck(FreezableMixin, BaseModule):
     """Pooling, the official representation layers and the ``--mlp`` head.
 
     ``x -> avg-pool -> representation -> projector``; the representation is
@@ -128,14 +129,8 @@ class MoCoSmallNeck(BaseModule):
         self.representation_only = representation_only
         self.projector = None if representation_only else projection_mlp(
             self.rep_channels, out_channels, mlp)
-        self.frozen = frozen
         if frozen:
-            self.requires_grad_(False)
-            self.train(False)
-
-    def train(self, mode: bool = True) -> 'MoCoSmallNeck':
-        # a frozen neck keeps dropout off under a probe
-        return super().train(mode and not self.frozen)
+            self.freeze()
 
     def _pooled(self, x: Sequence[Tensor]) -> Tensor:
         if len(x) != 1:

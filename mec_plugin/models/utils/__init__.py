@@ -1,5 +1,6 @@
 from .ema import ForeachCosineEMA
+from .frozen import FreezableMixin
 from .nce_memory import NCEMemoryBank
 from .split_bn import SplitBatchNorm2d
 
-__all__ = ['ForeachCosineEMA', 'NCEMemoryBank', 'SplitBatchNorm2d']
+__all__ = ['ForeachCosineEMA', 'FreezableMixin', 'NCEMemoryBank', 'SplitBatchNorm2d']
