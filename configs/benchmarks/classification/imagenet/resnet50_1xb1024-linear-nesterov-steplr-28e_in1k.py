@@ -15,43 +15,28 @@
 #
 #   python tools/train.py configs/benchmarks/classification/imagenet/resnet50_1xb1024-linear-nesterov-steplr-28e_in1k.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/dissl_r50_8xb320-100e_in1k/epoch_100.pth
-_base_ = [
-    'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
-    '../../../_base_/default_runtime.py',
-]
+
+# The frozen ResNet-50 and the data are MEC's probe's (the inherited config);
+# the head, batch and optimisation are VISSL's.
+_base_ = ['./resnet50_8xb512-linear-lars-coslr-100e_in1k.py']
 batch_size_per_gpu = 1024
 num_gpus = 1
 base_lr = 0.01  # per 256 images
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='ResNet',
-        depth=50,
-        num_stages=4,
-        out_indices=(3, ),
-        style='pytorch',
-        frozen_stages=4,  # stem + all 4 stages: no gradient, BN in eval mode
-        norm_eval=True,
-        init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
     neck=[
         dict(type='GlobalAveragePooling'),
         # mmpretrain's ClsBatchNormNeck takes no momentum: its BatchNorm1d keeps
         # PyTorch's 0.1, which is VISSL's HEAD.BATCHNORM_MOMENTUM
         dict(type='ClsBatchNormNeck', input_features=2048, affine=True, eps=1e-5),
     ],
-    head=dict(
-        type='LinearClsHead',
-        num_classes=1000,
-        in_channels=2048,
-        loss=dict(type='CrossEntropyLoss'),
-        topk=(1, 5),
-        init_cfg=None))  # PyTorch's default nn.Linear initialisation, as VISSL's MLP
+    head=dict(init_cfg=None))  # PyTorch's default nn.Linear initialisation, as VISSL's MLP
 
-train_dataloader = dict(batch_size=batch_size_per_gpu, num_workers=16, drop_last=True)
-val_dataloader = dict(batch_size=256, num_workers=16)
+train_dataloader = dict(batch_size=batch_size_per_gpu, num_workers=16)
+val_dataloader = dict(num_workers=16)
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(
+    _delete_=True,
     type='AmpOptimWrapper',  # VISSL's AMP (pytorch amp)
     loss_scale='dynamic',
     optimizer=dict(type='SGD', lr=base_lr * batch_size_per_gpu * num_gpus / 256, momentum=0.9,
@@ -60,9 +45,7 @@ optim_wrapper = dict(
     # bias keep 5e-4 (frozen parameters are left out of the optimiser)
     paramwise_cfg=dict(norm_decay_mult=0.))
 param_scheduler = [dict(type='MultiStepLR', milestones=[8, 16, 24], gamma=0.1, by_epoch=True)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=28, val_interval=1)
-val_cfg = dict()
-test_cfg = dict()
+train_cfg = dict(max_epochs=28, val_interval=1)
 # VISSL's auto_lr_scaling: `--auto-scale-lr` keeps 0.01 per 256 on another batch
 auto_scale_lr = dict(base_batch_size=1024)
-default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=3), logger=dict(interval=50))
+default_hooks = dict(checkpoint=dict(interval=4))
