@@ -13,13 +13,14 @@
 #   python tools/train.py configs/benchmarks/classification/imagenet/resnet50-dim8192_1xb1024-linear-nesterov-steplr-28e_in1k.py \
 #       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/dissl_r50-dim8192_8xb320-100e_in1k/epoch_100.pth \
 #                     model.neck.0.init_cfg.checkpoint=work_dirs/dissl_r50-dim8192_8xb320-100e_in1k/epoch_100.pth
-_base_ = ['./resnet50_1xb1024-linear-nesterov-steplr-28e_in1k.py']
+_base_ = [
+    './resnet50_1xb1024-linear-nesterov-steplr-28e_in1k.py',
+    '../../../_base_/models/dissl_r50-dim8192_probe_expander.py',
+]
 rep_dim = 8192
 model = dict(
     neck=[
-        dict(type='mec_plugin.DimExpanderNeck', in_channels=2048, mid_channels=512,
-             out_channels=rep_dim, with_avg_pool=True, frozen=True,
-             init_cfg=dict(type='Pretrained', checkpoint='', prefix='neck.')),
+        {{_base_.probe_expander}},
         dict(type='ClsBatchNormNeck', input_features=rep_dim, affine=True, eps=1e-5),
     ],
     head=dict(in_channels=rep_dim))

@@ -11,13 +11,14 @@
 # The optimisation is the plugin's ImageNet LARS protocol (the inherited
 # config: MEC's probe); DISSL's own VISSL protocol is
 # resnet50-dim8192_1xb1024-linear-nesterov-steplr-28e_in1k.py.
-_base_ = ['./resnet50_8xb512-linear-lars-coslr-100e_in1k.py']
+_base_ = [
+    './resnet50_8xb512-linear-lars-coslr-100e_in1k.py',
+    '../../../_base_/models/dissl_r50-dim8192_probe_expander.py',
+]
 rep_dim = 8192
 model = dict(
     neck=[
-        dict(type='mec_plugin.DimExpanderNeck', in_channels=2048, mid_channels=512,
-             out_channels=rep_dim, with_avg_pool=True, frozen=True,
-             init_cfg=dict(type='Pretrained', checkpoint='', prefix='neck.')),
+        {{_base_.probe_expander}},
         dict(type='ClsBatchNormNeck', input_features=rep_dim, affine=False, eps=1e-6),
     ],
     head=dict(in_channels=rep_dim))
