@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import mec_plugin  # noqa: F401
+from _scripts import load_tool
 from _tiny import tiny_mec_model
 from mec_plugin.datasets import ImageLoadError, LoadImageFromFileChecked
 from mec_plugin.evaluation.features import build_backbone, find_backbone_weights
@@ -18,15 +19,6 @@ from mec_plugin.registry import HOOKS, MODELS
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 R18 = dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8)
-
-
-def _converter(name):
-    import importlib.util
-    path = os.path.join(ROOT, 'tools/model_converters', name)
-    spec = importlib.util.spec_from_file_location(name[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def build_mec(**head):
@@ -118,7 +110,7 @@ def knn_tool_missing_checkpoint(tmp):
 def converter(name, make):
     def run(tmp, capsys):
         src = make(tmp)
-        code = _converter(name).main([src, os.path.join(tmp, 'out.pth')])
+        code = load_tool(f'tools/model_converters/{name}').main([src, os.path.join(tmp, 'out.pth')])
         assert code == 1
         raise RuntimeError(capsys.readouterr().err)  # what the user sees
     return run

@@ -1,7 +1,6 @@
 """Helpers for the downstream tests: a MEC ResNet-50 checkpoint as the Runner
 writes it, the converter CLIs, mmengine's load report, and a 2-iteration
 Runner on a benchmark config."""
-import importlib.util
 import logging
 import os
 import os.path as osp
@@ -12,16 +11,9 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.logging import HistoryBuffer, MMLogger
 
+from _scripts import load_tool  # noqa: F401 (the downstream tests import it from here)
+
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-
-
-def load_tool(relpath: str):
-    """Import a script of tools/ as a module (its ``main(argv)`` is the CLI)."""
-    path = osp.join(ROOT, relpath)
-    spec = importlib.util.spec_from_file_location(osp.splitext(osp.basename(path))[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def sync_bn_to_bn(cfg):

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from _scripts import load_tool
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 ENV_KEYS = ('device', 'torch', 'date_utc', 'command')
 
@@ -114,17 +116,8 @@ def test_cifar_script_trains_and_evaluates_both_paths(runs):
     assert r['target']['applies'] is False
 
 
-def _tables():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('tables', os.path.join(ROOT, 'benchmarks',
-                                                                         'tables.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_tables_head_each_record_and_leave_cpu_targets_undecided(runs):
-    tables = _tables()
+    tables = load_tool('benchmarks/tables.py')
     for name, record in runs.items():
         text = tables.render(record)
         for key in ('device', 'torch', 'date_utc', 'command'):
@@ -142,7 +135,7 @@ def test_tables_head_each_record_and_leave_cpu_targets_undecided(runs):
 
 def test_tables_decide_the_gpu_targets():
     """The verdicts on a GPU record, at the issue's thresholds."""
-    tables = _tables()
+    tables = load_tool('benchmarks/tables.py')
     env = dict(device='NVIDIA H100', device_type='cuda', torch='2.x', cuda='13.0',
                date_utc='2026-11-23T00:00:00Z', command='python benchmarks/x.py', quick=False)
 

@@ -1,8 +1,5 @@
 """Backbone converters: formats in, bare ResNet keys out, torchvision back;
 bit-identical round trips, identical features, and named errors."""
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
 import torchvision
@@ -12,21 +9,11 @@ import mec_plugin  # noqa: F401
 from mec_plugin.utils.checkpoint import (CheckpointFormatError, backbone_to_torchvision,
                                          check_resnet_backbone, detect_format,
                                          expected_resnet_keys, infer_resnet_arch, to_backbone)
+from _scripts import load_tool
 from _tiny import tiny_mec_model
 
-ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
-
-
-def _tool(name):
-    path = osp.join(ROOT, 'tools/model_converters', name)
-    spec = importlib.util.spec_from_file_location(name[:-3], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-extract = _tool('extract_backbone_weights.py')
-to_tv = _tool('backbone_to_torchvision.py')
+extract = load_tool('tools/model_converters/extract_backbone_weights.py')
+to_tv = load_tool('tools/model_converters/backbone_to_torchvision.py')
 
 
 def _random_tv(depth):

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from _scripts import load_tool
 from engine.test_mec_training import make_image_folder
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -82,15 +83,6 @@ def test_knn_eval_names_a_missing_checkpoint(trained):
     assert res.returncode != 0 and 'checkpoint not found: nope.pth' in res.stderr
 
 
-def _train_tool():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location('train_tool', os.path.join(ROOT, 'tools',
-                                                                             'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _args(**kwargs):
     import types
     base = dict(launcher='none', work_dir='/tmp/w', amp=False, amp_dtype=None, compile=False,
@@ -101,7 +93,7 @@ def _args(**kwargs):
 
 def test_the_compile_and_bf16_flags_set_the_config():
     from mmengine.config import Config
-    train = _train_tool()
+    train = load_tool('tools/train.py')
     cfg = train.merge_args(Config.fromfile(os.path.join(ROOT, CONFIG)),
                            _args(compile=True, amp=True, amp_dtype='bfloat16'))
     assert cfg.model.compile is True and 'compile' not in cfg  # not MMEngine's compile

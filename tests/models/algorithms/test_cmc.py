@@ -1,7 +1,6 @@
 """CMC: the memory bank (METHODS.md 4.2/4.5), the algorithm, resume, the
 configs and the k-NN tool on a CMC checkpoint."""
 import copy
-import importlib.util
 import math
 import os
 import tempfile
@@ -23,6 +22,7 @@ from mec_plugin.datasets.transforms import rgb_to_lab
 from mec_plugin.models.losses import nce_loss
 from mec_plugin.models.utils import NCEMemoryBank
 from mec_plugin.registry import MODELS
+from _scripts import load_tool
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..', '..'))
 QUICK = 'configs/cmc/cmc_resnet18-w8_1xb128-4e_cifar10.py'
@@ -419,10 +419,7 @@ def test_n_data_mismatch_is_named(trained):
 
 def test_knn_tool_feeds_lab_to_both_encoders(trained):
     data, work, runner = trained
-    spec = importlib.util.spec_from_file_location(
-        'knn_eval', os.path.join(ROOT, 'tools/analysis/knn_eval.py'))
-    knn_eval = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(knn_eval)
+    knn_eval = load_tool('tools/analysis/knn_eval.py')
     cfg = _quick_cfg(data, work, max_epochs=2)
     ckpt = os.path.join(work, 'epoch_2.pth')
     result = knn_eval.evaluate(cfg, ckpt, ks=(3, ), progress=False)
