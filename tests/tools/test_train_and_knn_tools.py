@@ -83,21 +83,14 @@ def test_knn_eval_names_a_missing_checkpoint(trained):
     assert res.returncode != 0 and 'checkpoint not found: nope.pth' in res.stderr
 
 
-def _args(**kwargs):
-    import types
-    base = dict(launcher='none', work_dir='/tmp/w', amp=False, amp_dtype=None, compile=False,
-                resume=None, auto_scale_lr=False, no_validate=False, no_pin_memory=False,
-                no_persistent_workers=False, cfg_options=None, config='x.py')
-    return types.SimpleNamespace(**dict(base, **kwargs))
-
-
-def test_the_compile_and_bf16_flags_set_the_config():
+def test_the_compile_and_bf16_flags_set_the_config(monkeypatch):
     from mmengine.config import Config
+    monkeypatch.setenv('LOCAL_RANK', '0')  # parse_args would set it for the whole session
     train = load_tool('tools/train.py')
-    cfg = train.merge_args(Config.fromfile(os.path.join(ROOT, CONFIG)),
-                           _args(compile=True, amp=True, amp_dtype='bfloat16'))
+    cfg = train.merge_args(Config.fromfile(os.path.join(ROOT, CONFIG)), train.parse_args(
+        [CONFIG, '--work-dir', '/tmp/w', '--compile', '--amp', '--amp-dtype', 'bfloat16']))
     assert cfg.model.compile is True and 'compile' not in cfg  # not MMEngine's compile
     assert cfg.optim_wrapper.type == 'BFloat16OptimWrapper'
     other = Config.fromfile(os.path.join(ROOT, 'configs/dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py'))
     with pytest.raises(SystemExit, match="MEC has; this config's model is 'DISSL'"):
-        train.merge_args(other, _args(compile=True))
+        train.merge_args(other, train.parse_args([CONFIG, '--work-dir', '/tmp/w', '--compile']))
