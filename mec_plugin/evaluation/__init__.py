@@ -12,6 +12,7 @@ from .static_set import (extract_static_features, list_static_set, make_static_a
                          moco_v2_view_pipeline)
 from .stats import alignment, class_alignment, effective_rank, uniformity
 from .tsne import tsne_embed
+from . import video  # noqa: F401  (label propagation: mec_plugin.evaluation.video.*)
 
 __all__ = [
     'backbone_state_dict', 'build_backbone', 'build_encoder', 'neck_state_dict',
