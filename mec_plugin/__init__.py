@@ -5,13 +5,15 @@ Importing the package registers every module into mmpretrain's registries
 registered class, so ``'mec_plugin.MEC'`` also resolves from mmdet / mmseg.
 """
 from .registry import DATASETS, HOOKS, METRICS, MODELS, TRANSFORMS  # noqa: F401 (first: see compat)
-from .compat import register_local_checkpoint_loader, fix_mmcv_adjust_hue_for_numpy_2
+from .compat import fix_mmcv_adjust_hue_for_numpy_2
 from .datasets import *  # noqa: F401,F403
 from .engine import *  # noqa: F401,F403
 from .evaluation import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
+from .utils.safe_checkpoint import register_local_checkpoint_loader
 from .version import __version__  # noqa: F401
 
+# the process-wide changes of this import, each listed in docs/hosts.md
 register_local_checkpoint_loader()
 fix_mmcv_adjust_hue_for_numpy_2()

@@ -1,6 +1,6 @@
 """Make the tested stack usable on current installs, before mmpretrain loads.
 
-Two known breakages (README "Known incompatibilities"):
+Three known breakages (README "Known incompatibilities"):
 
 * transformers >= 5: mmpretrain 1.2.0 turns on its multimodal models when
   ``transformers>=4.28`` and ``pycocotools`` are installed, and the BLIP code
@@ -10,10 +10,10 @@ Two known breakages (README "Known incompatibilities"):
   condition (transformers major version >= 5), with a warning, and without
   catching any error.
 * torch >= 2.6 loads with ``weights_only=True`` and mmengine 0.10.7 does not
-  pass it, so Runner checkpoints (they pickle ``HistoryBuffer`` and numpy
-  arrays) fail to load: ``--resume``, ``load_from`` and ``init_cfg=Pretrained``.
-  We register a local loader that falls back to ``weights_only=False`` as
-  mmengine's own fix after 0.10.7 does.
+  pass the globals its Runner checkpoints pickle (``HistoryBuffer``, numpy
+  arrays), so ``--resume``, ``load_from`` and ``init_cfg=Pretrained`` fail:
+  :mod:`mec_plugin.utils.safe_checkpoint` registers a loader that allows
+  exactly those, and nothing more unless the user opts in.
 * numpy >= 2 with mmcv 2.0.x: ``mmcv.adjust_hue`` (mmpretrain's ``ColorJitter``)
   computes ``np.uint8(hue_factor * 255)``, which raises ``OverflowError`` for
   every negative hue factor under numpy 2's casting rules -- half of all
@@ -76,12 +76,17 @@ def adjust_hue(img, hue_factor: float, backend=None):
     from mmcv.image import io as mmcv_io
     from PIL import Image
 
+    if backend is None:
+        backend = mmcv_io.imread_backend
+    if backend not in ('cv2', 'pillow'):  # mmcv's own check, message and type
+        raise ValueError(f'backend: {backend} is not supported.'
+                         f"Supported backends are 'cv2', 'pillow'")
     if not -0.5 <= hue_factor <= 0.5:
         raise ValueError(f'hue_factor:{hue_factor} is not in [-0.5, 0.5].')
     if not (isinstance(img, np.ndarray) and img.ndim in (2, 3)):
         raise TypeError('img should be ndarray with dim=[2 or 3].')
     shift = _hue_shift(hue_factor)
-    if (backend or mmcv_io.imread_backend) == 'pillow':
+    if backend == 'pillow':
         assert img.dtype == np.uint8, 'Pillow backend only support uint8 type'
         h, s, v = Image.fromarray(img[..., ::-1], mode='RGB').convert('HSV').split()
         h = ((np.asarray(h, dtype=np.int16) + shift) % 256).astype(np.uint8)
@@ -108,37 +113,3 @@ def fix_mmcv_adjust_hue_for_numpy_2() -> bool:
         pass
     mmcv.adjust_hue = mmcv.image.adjust_hue = mmcv.image.photometric.adjust_hue = adjust_hue
     return True
-
-
-def load_local_checkpoint(filename, map_location=None):
-    """mmengine's local checkpoint loader, working on torch >= 2.6.
-
-    Tries ``weights_only=True`` first (tensors-only files such as converted
-    backbones load safely); a file that needs more -- a Runner checkpoint
-    pickles ``HistoryBuffer`` objects and numpy arrays -- is loaded with
-    ``weights_only=False``, as mmengine does after 0.10.7 (open-mmlab/mmengine
-    #1670). Only files the user names in a config or on the command line get
-    here: load checkpoints only from sources you trust.
-    """
-    import os.path as osp
-
-    import torch
-    filename = osp.expanduser(filename)
-    if osp.isdir(filename):
-        raise IsADirectoryError(f'checkpoint {filename} is a directory, not a checkpoint file')
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    try:
-        return torch.load(filename, map_location=map_location, weights_only=True)
-    except Exception as safe_error:  # noqa: BLE001 -- unpickling refused or failed
-        try:
-            return torch.load(filename, map_location=map_location, weights_only=False)
-        except Exception as error:
-            raise RuntimeError(f'cannot load checkpoint {filename}: not a file torch.save '
-                               f'wrote, or truncated / corrupt ({type(error).__name__}: '
-                               f'{error})') from safe_error
-
-
-def register_local_checkpoint_loader() -> None:
-    from mmengine.runner import CheckpointLoader
-    CheckpointLoader.register_scheme(prefixes='', force=True)(load_local_checkpoint)

@@ -29,7 +29,7 @@ max_epochs = 4
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=0.03, momentum=0.9, weight_decay=1e-4))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, eta_min=0.,
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, eta_min=0.,
                         convert_to_iter_based=True)]
 train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1), logger=dict(interval=5))

@@ -1,18 +1,16 @@
 # The main job on an ImageFolder tree such as CIFAR-10
-# (DATA=/path/with/train-and-test bash tools/quickstart.sh): the same small
-# MEC as the Fashion-MNIST demo, 4 epochs on 10,240 training images, k-NN
-# with 20,000 training images as memory and the whole test split.
+# (DATA=/path/with/train-and-test bash tools/quickstart.sh): the small MEC of the
+# Fashion-MNIST job with 3 input channels, in bfloat16 on in-memory images.
 _base_ = [
     '../_base_/models/mec_r18w16_small.py',
-    '../_base_/datasets/cifar10_mec.py',
+    '../_base_/datasets/cifar10_mec_in_memory.py',
     '../_base_/schedules/mec_sgd_coslr_4e_quick.py',
     '../_base_/default_runtime.py',
 ]
-# Subsets spread evenly over the (possibly class-sorted) training set: a plain
-# `indices=N` would keep the first N images, i.e. the first classes only.
-train_dataloader = dict(batch_size=256, dataset=dict(
-    _delete_=True, type='SpreadSubset', num_samples=10240, dataset={{_base_.train_dataloader.dataset}}))
-knn_train_dataloader = dict(dataset=dict(
-    _delete_=True, type='SpreadSubset', num_samples=20000, dataset={{_base_.knn_train_dataloader.dataset}}))
-# save only at the end; log every 10 iterations (40 an epoch)
-default_hooks = dict(checkpoint=dict(interval=4, max_keep_ckpts=1), logger=dict(interval=10))
+train_dataloader = dict(batch_size=256)
+optim_wrapper = dict(type='BFloat16OptimWrapper')  # CPU autocast; the loss stays float32
+# the k-NN memory: 20,000 training images spread over the class-sorted tree
+knn_train_dataloader = dict(dataset=dict(dataset=dict(
+    _delete_=True, type='SpreadSubset', num_samples=20000,
+    dataset={{_base_.knn_train_dataloader.dataset.dataset}})))
+default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))

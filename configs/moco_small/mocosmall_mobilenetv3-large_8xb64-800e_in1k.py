@@ -1,4 +1,3 @@
 # The 800-epoch schedule of the paper (and of the README command).
 _base_ = './mocosmall_mobilenetv3-large_8xb64-200e_in1k.py'
 train_cfg = dict(max_epochs=800)
-param_scheduler = dict(end=800)

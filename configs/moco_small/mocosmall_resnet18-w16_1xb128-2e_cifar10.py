@@ -34,7 +34,6 @@ model = dict(
     neck=dict(in_channels=width * 8))
 optim_wrapper = dict(_delete_=True, type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.06, momentum=0.9, weight_decay=1e-4))
-param_scheduler = dict(end=max_epochs)
 train_cfg = dict(max_epochs=max_epochs)
 # Subsets spread evenly over the class-sorted ImageFolder lists.
 train_dataloader = dict(batch_size=128, dataset=dict(

@@ -6,8 +6,10 @@ feed it. These functions apply MEC's view pipeline to a whole batch at once
 on the device the batch lives on: the whole uint8 dataset can sit on the GPU
 and each step costs a handful of batched kernels.
 
-Everything works on float images in [0, 1], shape [N, 3, H, W], RGB, with
-one random draw *per image* (not per batch). The colour operations follow
+Everything works on float images in [0, 1], shape [N, 3, H, W] (RGB) or
+[N, 1, H, W] (grayscale), with one random draw *per image* (not per batch).
+On a grayscale image ``gray(x) = x``: saturation, hue and random grayscale
+leave it unchanged, brightness and contrast apply. The colour operations follow
 torchvision's definitions (the official MEC code uses torchvision):
 
 * brightness ``x * f``; contrast ``f x + (1 - f) mean(gray(x))``; saturation
@@ -127,7 +129,10 @@ def crop_flip_resize(images: Tensor, boxes: Tensor, size: Union[int, Tuple[int, 
 
 
 def rgb_to_grayscale(x: Tensor) -> Tensor:
-    """[N, 3, H, W] -> [N, 1, H, W], ``0.2989 R + 0.587 G + 0.114 B``."""
+    """[N, 3, H, W] -> [N, 1, H, W], ``0.2989 R + 0.587 G + 0.114 B``; a
+    one-channel image is already gray and comes back as it is."""
+    if x.shape[1] == 1:
+        return x
     r, g, b = x.unbind(1)
     return (GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b).unsqueeze(1)
 
@@ -149,7 +154,10 @@ def adjust_contrast(x: Tensor, factor: Tensor) -> Tensor:
 
 
 def adjust_saturation(x: Tensor, factor: Tensor) -> Tensor:
-    """``clamp(f x + (1 - f) gray(x))`` per pixel."""
+    """``clamp(f x + (1 - f) gray(x))`` per pixel; a one-channel image is its
+    own gray and comes back as it is."""
+    if x.shape[1] == 1:
+        return x
     f = _per_image(factor, x)
     return (f * x + (1 - f) * rgb_to_grayscale(x)).clamp(0, 1)
 
@@ -181,7 +189,10 @@ def _hsv_to_rgb(h: Tensor, s: Tensor, v: Tensor) -> Tensor:
 
 
 def adjust_hue(x: Tensor, shift: Tensor) -> Tensor:
-    """Rotate the hue of each image by ``shift`` (in turns, |shift| <= 0.5)."""
+    """Rotate the hue of each image by ``shift`` (in turns, |shift| <= 0.5);
+    a one-channel image has no hue and comes back as it is."""
+    if x.shape[1] == 1:
+        return x
     h, s, v = _rgb_to_hsv(x)
     h = (h + shift.to(x.dtype).view(-1, 1, 1)) % 1.0
     return _hsv_to_rgb(h, s, v).clamp(0, 1)
@@ -296,9 +307,11 @@ class GPUViewAugment:
         return cls(size, **kw)
 
     def __call__(self, images: Tensor, generator: Optional[torch.Generator] = None) -> Tensor:
-        """uint8 (or float 0-255) [N, 3, H, W] RGB -> float32 [N, 3, size, size] in [0, 255]."""
-        if images.dim() != 4 or images.shape[1] != 3:
-            raise ValueError(f'GPUViewAugment expects [N, 3, H, W] images, got {tuple(images.shape)}')
+        """uint8 (or float 0-255) [N, C, H, W], C = 3 (RGB) or 1 (grayscale) ->
+        float32 [N, C, size, size] in [0, 255]."""
+        if images.dim() != 4 or images.shape[1] not in (1, 3):
+            raise ValueError('GPUViewAugment expects [N, 3, H, W] (RGB) or [N, 1, H, W] '
+                             f'(grayscale) images, got {tuple(images.shape)}')
         n, _, height, width = images.shape
         device = images.device
         x = images.float() / 255.

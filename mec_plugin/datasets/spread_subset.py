@@ -46,6 +46,10 @@ class SpreadSubset:
             samples.set_metainfo(dict(sample_idx=int(idx) % len(self)))
         return item
 
+    def get_data_info(self, idx: int) -> dict:
+        """The wrapped dataset's annotation of item ``idx`` of the subset."""
+        return self.dataset.get_data_info(int(self.indices[idx]))
+
     def get_subset(self, indices: Sequence[int]) -> 'SpreadSubset':
         """The items at ``indices`` of this subset (mmengine's ``BaseDataset``
         API, which the feature tools' ``strides`` use)."""

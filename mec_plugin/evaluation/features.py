@@ -135,12 +135,11 @@ def _drop_classifier(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
 def load_checkpoint_file(checkpoint: str, map_location: str = 'cpu') -> Dict[str, Tensor]:
     """The ``state_dict`` of a checkpoint file (Runner checkpoints included).
 
-    Runner checkpoints pickle mmengine objects that ``weights_only=True``
-    refuses on torch >= 2.6, so this goes through the plugin's loader
-    (tensors-only first, then the full unpickler for files the user named).
+    Loaded as MMEngine's local loader does once the plugin is imported:
+    safely, with the allow-list of :mod:`mec_plugin.utils.safe_checkpoint`.
     """
-    from mec_plugin.compat import load_local_checkpoint
-    ckpt = load_local_checkpoint(checkpoint, map_location=map_location)
+    from mec_plugin.utils.safe_checkpoint import load_from_local
+    ckpt = load_from_local(checkpoint, map_location=map_location)
     for key in ('state_dict', 'model'):
         if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
             return ckpt[key]
@@ -271,8 +270,26 @@ def extract_features(backbone: nn.Module, dataloader, data_preprocessor: nn.Modu
         feats.append(x.float().cpu())
         labels.append(torch.cat([s.gt_label.view(-1) for s in batch['data_samples']]).cpu())
         if bar is not None:
-            for _ in range(x.shape[0]):
-                bar.update()
+            bar.update(x.shape[0])
+    if bar is not None:
+        print()
+    return torch.cat(feats), torch.cat(labels).long()
+
+
+def extract_pixels(dataloader, progress: bool = True) -> Tuple[Tensor, Tensor]:
+    """The images themselves as features: every pixel value (0-255, before
+    any normalisation), flattened, with labels. The baseline a learned
+    representation has to beat under the same k-NN."""
+    from mmengine.utils import ProgressBar
+    feats, labels = [], []
+    bar = ProgressBar(len(dataloader.dataset)) if progress else None
+    for batch in dataloader:
+        inputs = batch['inputs']
+        x = torch.stack(list(inputs)) if isinstance(inputs, (list, tuple)) else inputs
+        feats.append(x.flatten(1).float())
+        labels.append(torch.cat([s.gt_label.view(-1) for s in batch['data_samples']]))
+        if bar is not None:
+            bar.update(x.shape[0])
     if bar is not None:
         print()
     return torch.cat(feats), torch.cat(labels).long()
@@ -290,7 +307,8 @@ def save_features(path: str, splits: Dict[str, Tuple[Tensor, Tensor]], **meta) -
 
 def load_features(path: str) -> Dict:
     """Inverse of :func:`save_features`: ``{split: (features, labels)}`` plus ``meta``."""
-    data = torch.load(path, map_location='cpu', weights_only=True)
+    from mec_plugin.utils.safe_checkpoint import load_from_local
+    data = load_from_local(path, map_location='cpu')
     out = {name: (v['feats'], v['labels']) for name, v in data.items() if name != 'meta'}
     out['meta'] = data.get('meta', {})
     return out
@@ -324,7 +342,8 @@ def extract_config_features(cfg, checkpoint: Optional[str] = None, weights: str 
     format :func:`find_backbone_weights` knows), or randomly initialised with
     ``seed`` when ``checkpoint`` is None; with ``representation``
     'backbone+neck' (default: the config's ``eval_representation``) the
-    config's neck follows it (:func:`build_encoder`). ``strides={'train': 5}`` keeps every
+    config's neck follows it (:func:`build_encoder`); ``representation='pixels'``
+    reads the images themselves (:func:`extract_pixels`, no network). ``strides={'train': 5}`` keeps every
     5th sample of a split: ImageFolder lists are sorted by class, so a stride
     keeps every class where a dataset's ``indices=N`` would keep the first ones.
     """
@@ -333,10 +352,12 @@ def extract_config_features(cfg, checkpoint: Optional[str] = None, weights: str 
         if cfg.get(f'knn_{split}_dataloader') is None:
             raise KeyError(f'the config has no `knn_{split}_dataloader`: the tools need labelled '
                            'loaders with a deterministic pipeline (see configs/_base_/datasets)')
-    torch.manual_seed(seed)
-    backbone = build_encoder(cfg.model, checkpoint, weights,
-                             config_representation(cfg, representation))
-    preprocessor = eval_data_preprocessor(cfg)
+    pixels = representation == 'pixels'
+    if not pixels:
+        torch.manual_seed(seed)
+        backbone = build_encoder(cfg.model, checkpoint, weights,
+                                 config_representation(cfg, representation))
+        preprocessor = eval_data_preprocessor(cfg)
     out = {}
     for split in splits:
         loader_cfg = cfg[f'knn_{split}_dataloader'].copy()
@@ -345,6 +366,7 @@ def extract_config_features(cfg, checkpoint: Optional[str] = None, weights: str 
             from mec_plugin.registry import DATASETS
             dataset = DATASETS.build(loader_cfg['dataset'])
             loader_cfg['dataset'] = dataset.get_subset(list(range(0, len(dataset), stride)))
-        out[split] = extract_features(backbone, Runner.build_dataloader(loader_cfg), preprocessor,
-                                      device, stage, progress)
+        loader = Runner.build_dataloader(loader_cfg)
+        out[split] = extract_pixels(loader, progress) if pixels else extract_features(
+            backbone, loader, preprocessor, device, stage, progress)
     return out

@@ -163,3 +163,22 @@ def test_cifar_config_pipeline_translates():
     blur = [dict(type='RandomResizedCrop', scale=32), dict(type='GaussianBlur')]
     with pytest.raises(ValueError, match='GaussianBlur'):
         GPUViewAugment.from_pipeline(blur)
+
+
+def test_grayscale_images_keep_one_channel_and_ignore_colour_only_ops():
+    x = _images(n=3, seed=5)[:, :1]
+    f = torch.tensor([0.0, 0.7, 1.3], dtype=x.dtype)
+    assert torch.equal(rgb_to_grayscale(x), x)
+    assert torch.equal(adjust_saturation(x, f), x)  # gray(x) = x
+    assert torch.equal(adjust_hue(x, f - 0.5), x)   # no hue
+    # brightness and contrast apply as on each channel of a colour image
+    assert torch.allclose(adjust_brightness(x, f), (x * f.view(-1, 1, 1, 1)).clamp(0, 1))
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    assert torch.allclose(adjust_contrast(x, f),
+                          (f.view(-1, 1, 1, 1) * x + (1 - f.view(-1, 1, 1, 1)) * mean).clamp(0, 1))
+    aug = GPUViewAugment(6, jitter=dict(brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1),
+                         jitter_prob=1., gray_prob=1., solarize_prob=0.5)
+    out = aug(torch.randint(0, 256, (5, 1, 8, 8), dtype=torch.uint8))
+    assert out.shape == (5, 1, 6, 6) and 0 <= out.min() and out.max() <= 255
+    with pytest.raises(ValueError, match=r'\[N, 1, H, W\].*\(5, 2, 8, 8\)'):
+        aug(torch.zeros(5, 2, 8, 8, dtype=torch.uint8))

@@ -83,22 +83,15 @@ def test_lambda_warmup_factor_official_vectors():
         np.linspace(256, 32, warmup)[warmup // 2])
 
 
-def test_lr_schedule_official_vectors():
+def test_lr_schedule_official_vectors(tmp_path):
     # the headline schedule at the official batch of 1024: lr[0] = 0, 2.0 at the
     # end of the 10-epoch warm-up, cosine to 0 at the last iteration
-    from mmengine.registry import PARAM_SCHEDULERS
+    from _schedule import runner_lrs
     cfg = Config.fromfile(os.path.join(ROOT, 'configs/mec_r50_8xb64_100e.py'))
     epoch_length, lr = 3, cfg.optim_wrapper.optimizer.lr * 1024 / cfg.auto_scale_lr.base_batch_size
     assert lr == 2.0
-    param = torch.nn.Parameter(torch.zeros(1))
-    optimizer = torch.optim.SGD([param], lr=lr)
-    schedulers = [PARAM_SCHEDULERS.build(dict(s, optimizer=optimizer, epoch_length=epoch_length))
-                  for s in cfg.param_scheduler]
-    lrs = []
-    for _ in range(cfg.train_cfg.max_epochs * epoch_length):
-        lrs.append(optimizer.param_groups[0]['lr'])
-        for s in schedulers:
-            s.step()
+    lrs = runner_lrs(cfg, tmp_path, epoch_length=epoch_length, lr=lr)
+    assert len(lrs) == cfg.train_cfg.max_epochs * epoch_length
     assert lrs[0] == pytest.approx(0, abs=1e-7)
     assert lrs[10 * epoch_length] == pytest.approx(2.0)
     assert max(lrs) == pytest.approx(2.0)

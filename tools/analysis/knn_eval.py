@@ -4,6 +4,7 @@
         [--representation backbone|backbone+neck]
         [--k 20 200] [--temperature 0.07] [--best-k 101] [--out knn.json]
         [--save-features feats.pth | --load-features feats.pth]
+    python tools/analysis/knn_eval.py CONFIG --pixels raw|centred [--out pixels.json]
 
 CONFIG is the pre-training config: the backbone comes from ``model.backbone``
 and the data from ``knn_train_dataloader`` / ``knn_test_dataloader`` (labelled
@@ -16,7 +17,9 @@ each --k and, with --best-k K, ssl-small's best majority-vote k-NN over odd
 k <= K on raw, normalised and shift-normalised features.
 ``--save-features`` keeps the extracted features for the other tools;
 ``--load-features`` (the output of ``extract_features.py``) skips extraction,
-and then CONFIG is not read.
+and then CONFIG is not read. ``--pixels`` runs the same k-NN on the images
+themselves, the baseline every representation must beat: ``raw`` pixel
+vectors (0-255), or ``centred`` ones (minus the memory's mean image).
 """
 import argparse
 import json
@@ -41,6 +44,8 @@ def parse_args():
                    help='checkpoint of the plugin; omit for random initialisation')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
     p.add_argument('--representation', choices=REPRESENTATIONS, help=REPRESENTATION_HELP)
+    p.add_argument('--pixels', choices=['raw', 'centred'],
+                   help='no network: k-NN on the pixel vectors of the same splits (the baseline)')
     p.add_argument('--k', type=int, nargs='+', default=[20, 200])
     p.add_argument('--temperature', type=float, default=0.07)
     p.add_argument('--best-k', type=int, default=0, metavar='K_MAX',
@@ -59,10 +64,20 @@ def parse_args():
 
 def evaluate(cfg, checkpoint, weights='student', ks=(20, 200), temperature=0.07,
              best_k=0, device='cpu', seed=0, progress=True, features=None, save_to=None,
-             train_stride=1, representation=None):
-    """k-NN results of a checkpoint (or of saved ``features``: ``{split: (x, y)}``)."""
+             train_stride=1, representation=None, pixels=None):
+    """k-NN results of a checkpoint (or of saved ``features``: ``{split: (x, y)}``),
+    or with ``pixels='raw' | 'centred'`` of the pixel vectors themselves."""
     t0 = time.time()
-    if features is None:
+    if pixels is not None:
+        if pixels not in ('raw', 'centred'):
+            raise ValueError(f"pixels must be 'raw' or 'centred', got {pixels!r}")
+        features = extract_config_features(cfg, None, representation='pixels', progress=progress,
+                                           strides=dict(train=train_stride))
+        if pixels == 'centred':  # the memory's mean image, subtracted from both splits
+            mean = features['train'][0].mean(dim=0, keepdim=True)
+            features = {k: (x - mean, y) for k, (x, y) in features.items()}
+        checkpoint, weights, representation = f'{pixels} pixels', None, 'pixels'
+    elif features is None:
         representation = config_representation(cfg, representation)
         features = extract_config_features(cfg, checkpoint, weights, ('train', 'test'), device,
                                            seed=seed, progress=progress,
@@ -100,11 +115,14 @@ def main():
         cfg = Config.fromfile(args.config)
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
+        if args.pixels and args.checkpoint is not None:
+            raise SystemExit('--pixels evaluates the images themselves: give no checkpoint')
         if args.checkpoint is not None and not osp.isfile(args.checkpoint):
             raise SystemExit(f'checkpoint not found: {args.checkpoint}')
     result = evaluate(cfg, checkpoint, args.weights, args.k, args.temperature, args.best_k,
                       args.device, args.seed, features=features, save_to=args.save_features,
-                      train_stride=args.train_stride, representation=args.representation)
+                      train_stride=args.train_stride, representation=args.representation,
+                      pixels=args.pixels)
     print(json.dumps(result, indent=2))
     if args.out:
         with open(args.out, 'w') as f:

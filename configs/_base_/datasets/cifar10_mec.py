@@ -24,9 +24,10 @@ def _view(solarize_prob):
     ]
 
 
+mec_views = [_view(0.0), _view(0.2)]
 train_pipeline = [
     dict(type='LoadImageFromFileChecked'),  # errors name the file
-    dict(type='MultiView', num_views=[1, 1], transforms=[_view(0.0), _view(0.2)]),
+    dict(type='MultiView', num_views=[1, 1], transforms=mec_views),
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(

@@ -1,12 +1,9 @@
-# Fashion-MNIST (28 x 28 grayscale) from its IDX files, through mmpretrain's
-# FashionMNIST dataset: data_root holds the four uncompressed
-# *-ubyte files (tools/quickstart.sh unpacks Debian's dataset-fashion-mnist).
-# Grayscale needs no colour augmentation: two random crops (scale 0.2-1) with
-# flips; view 2 adds solarize p=0.2, keeping MEC's asymmetry.
+# Fashion-MNIST (28 x 28 grayscale, mmpretrain's FashionMNIST; data_root holds the
+# four uncompressed *-ubyte files), decoded once into memory; the two views are made
+# per batch on the model's device by BatchAugmentPreprocessor (docs/mec.md#main-job).
 data_root = 'data/fashion-mnist/'
 mean = [72.94]
 std = [90.02]
-data_preprocessor = dict(type='SelfSupDataPreprocessor', mean=mean, std=std)
 
 
 def _view(solarize_prob):
@@ -17,31 +14,28 @@ def _view(solarize_prob):
     ]
 
 
-train_pipeline = [
-    dict(type='MultiView', num_views=[1, 1], transforms=[_view(0.0), _view(0.2)]),
-    dict(type='PackInputs'),
-]
+data_preprocessor = dict(type='BatchAugmentPreprocessor', views=[_view(0.0), _view(0.2)],
+                         mean=mean, std=std, channels_last=True)
+_train_split = dict(type='FashionMNIST', data_root=data_root, test_mode=False, download=False,
+                    pipeline=[])
+_test_split = dict(_train_split, test_mode=True)
 train_dataloader = dict(
     batch_size=256,
-    num_workers=2,
-    persistent_workers=True,
+    num_workers=0,  # nothing to decode: workers would only compete for the cores
+    persistent_workers=False,
     drop_last=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='FashionMNIST', data_root=data_root, test_mode=False,
-                 download=False, pipeline=train_pipeline))
+    dataset=dict(type='InMemoryImages', dataset=_train_split))
 
 knn_data_preprocessor = dict(type='ClsDataPreprocessor', mean=mean, std=std)
-_eval_pipeline = [dict(type='PackInputs')]
 knn_train_dataloader = dict(
-    batch_size=512, num_workers=2,
+    batch_size=512, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='FashionMNIST', data_root=data_root, test_mode=False,
-                 download=False, pipeline=_eval_pipeline))
+    dataset=dict(type='InMemoryImages', dataset=_train_split))
 knn_test_dataloader = dict(
-    batch_size=512, num_workers=2,
+    batch_size=512, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='FashionMNIST', data_root=data_root, test_mode=True,
-                 download=False, pipeline=_eval_pipeline))
+    dataset=dict(type='InMemoryImages', dataset=_test_split))

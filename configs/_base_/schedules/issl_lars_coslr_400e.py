@@ -7,7 +7,7 @@ param_scheduler = [
     # from lr 0.001 at the scaled lr 3.0 (8 x 320), as in the 100-epoch base
     dict(type='LinearLR', start_factor=0.001 / 3.0, by_epoch=True, begin=0, end=warmup_epochs,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0., by_epoch=True,
-         begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0., by_epoch=True, begin=warmup_epochs,
+         convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=max_epochs)

@@ -9,8 +9,8 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-8, by_epoch=True, begin=0, end=warmup_epochs,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0., by_epoch=True,
-         begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0., by_epoch=True, begin=warmup_epochs,
+         convert_to_iter_based=True),
 ]
 # resumes inside an epoch too (mmengine's loop restarts the epoch)
 train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)

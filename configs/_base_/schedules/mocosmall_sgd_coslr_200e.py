@@ -9,8 +9,7 @@ optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     optimizer=dict(type='SGD', lr=0.06, momentum=0.9, weight_decay=1e-4))
-# a dict, not a list: the 800-epoch configs override `end` alone
-param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs,
-                       eta_min=0.)
+# no `end` / `T_max`: MMEngine ends it at train_cfg.max_epochs, whatever that is set to
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, begin=0, eta_min=0.)
 train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=512, enable=False)

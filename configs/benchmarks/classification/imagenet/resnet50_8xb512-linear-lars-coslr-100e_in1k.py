@@ -49,8 +49,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='LARC', lr=base_lr * batch_size_per_gpu * num_gpus / 256, momentum=0.9,
                    weight_decay=0., trust_coefficient=0.001, clip=False))
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0, end=100,
-                        eta_min=0.)]
+# no end / T_max: the cosine ends at train_cfg.max_epochs
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, eta_min=0.)]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
