@@ -466,3 +466,22 @@ def test_tool_random_init_and_a_missing_checkpoint(tool_workspace):
     with pytest.raises(SystemExit, match='checkpoint not found'):
         tool.main([ws['cfg'], str(ws['root'] / 'nope.pth'), '--task', 'davis',
                    '--data-root', ws['data']])
+
+
+def test_tool_on_a_jhmdb_tree(tool_workspace, tmp_path, capsys):
+    tool = load_tool('tools/analysis/label_propagation.py')
+    root = make_jhmdb(str(tmp_path))
+    result = tool.main([tool_workspace['cfg'], '--task', 'jhmdb', '--data-root', root,
+                        '--size', '0', '0', '--stage', '3', '--pck', '0.1', '0.5'])
+    printed = capsys.readouterr().out
+    assert '[2/2] walk/a: 5 frames, features 6x8' in printed
+    assert [v['video'] for v in result['videos']] == ['run/c', 'walk/a']
+    summary = result['summary']
+    assert list(summary) == ['PCK@0.1', 'PCK@0.5'] and len(summary['PCK@0.5']['per_joint']) == 5
+    assert result['frame_size'] == 'native' and result['encoder']['stage'] == 3
+    with pytest.raises(SystemExit):  # argparse: a stage is 'auto' or an index
+        tool.main([tool_workspace['cfg'], '--task', 'jhmdb', '--data-root', root,
+                   '--stage', 'res4'])
+    with pytest.raises(SystemExit, match='--save-masks writes DAVIS masks'):
+        tool.main([tool_workspace['cfg'], '--task', 'jhmdb', '--data-root', root,
+                   '--save-masks', str(tmp_path / 'm')])

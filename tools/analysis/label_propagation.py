@@ -44,6 +44,15 @@ from mec_plugin.evaluation.video import (CRW_DEFAULTS, build_frame_encoder, eval
 DEFAULT_SIZE = dict(davis=None, jhmdb=(320, 320))
 
 
+def stage_arg(value: str):
+    if value == 'auto':
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--stage must be 'auto' or a stage index, got {value!r}")
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description='label propagation (DAVIS-2017 VOS, JHMDB pose) '
                                 'with a frozen backbone')
@@ -54,7 +63,7 @@ def parse_args(argv=None):
     p.add_argument('--task', choices=['davis', 'jhmdb'], required=True)
     p.add_argument('--data-root', required=True, help='DAVIS-2017 or JHMDB root folder')
     p.add_argument('--weights', choices=['student', 'teacher'], default='student')
-    p.add_argument('--stage', default='auto',
+    p.add_argument('--stage', type=stage_arg, default='auto',
                    help="backbone stage to read at stride 8: 'auto' (res4 of a ResNet with its "
                    'stride set to 1, as CRW / UniTrack; res5 of the CIFAR ResNet) or 0..3')
     p.add_argument('--n-context', type=int, default=CRW_DEFAULTS['n_context'],
@@ -174,10 +183,9 @@ def main(argv=None):
         videos = videos[:args.limit]
     size = DEFAULT_SIZE[args.task] if args.size is None else (
         None if args.size == [0, 0] else tuple(args.size))
-    stage = args.stage if args.stage == 'auto' else int(args.stage)
     torch.manual_seed(args.seed)
-    encoder, info = build_frame_encoder(cfg, args.checkpoint, args.weights, stage, args.device,
-                                        size, args.batch_frames)
+    encoder, info = build_frame_encoder(cfg, args.checkpoint, args.weights, args.stage,
+                                        args.device, size, args.batch_frames)
     propagation = dict(n_context=args.n_context, topk=args.topk, temperature=args.temperature,
                        radius=args.radius, restrict_first_frame=args.restrict_first_frame)
     print(f'{args.task}: {len(videos)} videos from {args.data_root}; backbone stage '
