@@ -11,11 +11,13 @@ import pytest
 import torch
 
 import mec_plugin  # noqa: F401
+from _checkpoints import WritesMarker
 from _scripts import load_tool
 from _tiny import tiny_mec_model
 from mec_plugin.datasets import ImageLoadError, LoadImageFromFileChecked
 from mec_plugin.evaluation.features import build_backbone, find_backbone_weights
 from mec_plugin.registry import HOOKS, MODELS
+from mec_plugin.utils import UnsafeCheckpointError
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 R18 = dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8)
@@ -78,6 +80,19 @@ def eval_not_a_checkpoint(tmp):
     with open(path, 'w') as f:
         f.write('these are my notes, not weights')
     build_backbone(R18, path)
+
+
+def code_running_checkpoint(tmp):
+    path = os.path.join(tmp, 'evil.pth')
+    torch.save({'state_dict': {}, 'x': WritesMarker(os.path.join(tmp, 'marker'))}, path)
+    return path
+
+
+def eval_unsafe_checkpoint(tmp):
+    try:
+        build_backbone(R18, code_running_checkpoint(tmp))
+    finally:
+        assert not os.path.exists(os.path.join(tmp, 'marker'))  # refused before it ran
 
 
 def eval_other_architecture(tmp):
@@ -170,6 +185,10 @@ ROWS = [
      IsADirectoryError, r'is a directory, not a checkpoint file'),
     ('not_a_checkpoint', 'eval tools: --checkpoint a text file', eval_not_a_checkpoint,
      RuntimeError, r'cannot load checkpoint .*notes\.pth: not a file torch\.save wrote'),
+    ('unsafe_checkpoint', 'eval tools: --checkpoint a file that runs code when unpickled',
+     eval_unsafe_checkpoint, UnsafeCheckpointError,
+     r'cannot load checkpoint .*evil\.pth safely: it needs the global builtins\.exec, outside '
+     r'the allow-list.* set MEC_PLUGIN_ALLOW_UNSAFE_CHECKPOINTS=1'),
     ('other_architecture', 'eval tools: a checkpoint of a wider ResNet', eval_other_architecture,
      ValueError, r'do not match the config .*another architecture.*shape mismatch'),
     ('mismatched_keys', 'eval tools: a checkpoint lacking a key', eval_mismatched_keys,
@@ -181,6 +200,10 @@ ROWS = [
     ('converter_not_a_checkpoint', 'extract_backbone_weights.py notes.pth out.pth',
      converter('extract_backbone_weights.py', not_a_checkpoint_file),
      RuntimeError, r'error: cannot load checkpoint .*notes\.pth'),
+    ('converter_unsafe_checkpoint', 'extract_backbone_weights.py evil.pth out.pth',
+     converter('extract_backbone_weights.py', code_running_checkpoint),
+     RuntimeError, r'error: cannot load checkpoint .*evil\.pth safely: it needs the global '
+                   r'builtins\.exec'),
     ('converter_missing', 'extract_backbone_weights.py missing.pth out.pth',
      converter('extract_backbone_weights.py', lambda t: os.path.join(t, 'missing.pth')),
      RuntimeError, r'missing\.pth can not be found'),

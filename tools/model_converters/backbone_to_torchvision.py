@@ -19,9 +19,9 @@ import sys
 
 import torch
 
-from mec_plugin.compat import load_local_checkpoint
 from mec_plugin.utils.checkpoint import (CheckpointFormatError, backbone_to_torchvision,
                                          check_resnet_backbone, to_backbone)
+from mec_plugin.utils.safe_checkpoint import UnsafeCheckpointError, load_from_local
 
 
 def parse_args(argv=None):
@@ -37,7 +37,7 @@ def parse_args(argv=None):
 
 def convert(checkpoint: str, out: str, weights: str = 'student', source: str = 'auto',
             depth=None) -> dict:
-    ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
+    ckpt = load_from_local(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
         raise CheckpointFormatError(f'{checkpoint}: no state_dict in it (a {type(ckpt).__name__})')
@@ -56,7 +56,7 @@ def main(argv=None) -> int:
     except (CheckpointFormatError, OSError) as error:  # OSError: not a file, a directory
         print(f'error: {args.checkpoint}: {error}', file=sys.stderr)
         return 1
-    except RuntimeError as error:  # the loader's "cannot load checkpoint ..." (not a checkpoint)
+    except (RuntimeError, UnsafeCheckpointError) as error:  # the loader's own messages
         print(f'error: {error}', file=sys.stderr)
         return 1
     print(f"{args.out}: torchvision ResNet-{arch['depth']} state_dict (no fc)")
