@@ -26,6 +26,7 @@ from mmpretrain.utils import register_all_modules
 from mec_plugin.evaluation import (REPRESENTATION_HELP, REPRESENTATIONS, build_encoder,
                                    config_representation, eval_data_preprocessor,
                                    extract_static_features, instdisc_retrieval)
+from mec_plugin.utils import load_from_local
 
 
 def add_static_args(p):
@@ -50,7 +51,7 @@ def add_static_args(p):
 def static_features(args) -> dict:
     """Features of the static set: loaded, or extracted (and saved if asked)."""
     if args.load_features:
-        return torch.load(args.load_features, map_location='cpu', weights_only=True)
+        return load_from_local(args.load_features, map_location='cpu')  # the plugin's safe loader
     if not args.data:
         raise SystemExit('--data (a static augmented set) or --load-features is required')
     cfg = Config.fromfile(args.config)
