@@ -21,6 +21,14 @@ from mmengine.logging import print_log
 from ..registry import TRANSFORMS
 
 
+def _is_empty_file(path) -> bool:
+    import os
+    try:
+        return os.path.isfile(path) and os.path.getsize(path) == 0
+    except (TypeError, OSError):  # not a local path (a URL, a backend's key)
+        return False
+
+
 class ImageLoadError(OSError):
     """An image file that could not be read or decoded."""
 
@@ -52,7 +60,9 @@ class LoadImageFromFileChecked(LoadImageFromFile):
             loaded = super().transform(results)
         except Exception as error:  # noqa: BLE001 -- any failure of one file
             reason = f'{type(error).__name__}: {error}'
-            if isinstance(error, AssertionError):  # mmcv's "img is None" check
+            if _is_empty_file(path):  # cv2 says only "!buf.empty()"
+                reason = 'the file is empty (0 bytes)'
+            elif isinstance(error, AssertionError):  # mmcv's "img is None" check
                 reason = f'{self.imdecode_backend} could not decode it (corrupt, truncated or ' \
                          'not an image)'
             if self.on_error == 'skip':

@@ -9,12 +9,12 @@ data_preprocessor = dict(
     std=[51.5865, 50.847, 51.255],
     to_rgb=True)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileChecked'),
     dict(type='RandomResizedCrop', scale=32, backend='pillow'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
-test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+test_pipeline = [dict(type='LoadImageFromFileChecked'), dict(type='PackInputs')]
 train_dataloader = dict(
     batch_size=256,
     num_workers=4,

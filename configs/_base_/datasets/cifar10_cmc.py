@@ -21,7 +21,7 @@ train_dataloader = dict(
                  with_label=False, pipeline=train_pipeline))
 
 knn_data_preprocessor = dict(type='ClsDataPreprocessor')  # identity: Lab is normalised already
-_eval_pipeline = [dict(type='LoadImageFromFile'), dict(type='RGBToLab'), dict(type='PackInputs')]
+_eval_pipeline = [dict(type='LoadImageFromFileChecked'), dict(type='RGBToLab'), dict(type='PackInputs')]
 knn_train_dataloader = dict(
     batch_size=256, num_workers=2,
     sampler=dict(type='DefaultSampler', shuffle=False),

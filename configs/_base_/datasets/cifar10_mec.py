@@ -42,7 +42,7 @@ train_dataloader = dict(
 
 # k-NN evaluation (tools/analysis/knn_eval.py): labelled splits, no augmentation.
 knn_data_preprocessor = dict(type='ClsDataPreprocessor', mean=mean, std=std, to_rgb=True)
-_eval_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+_eval_pipeline = [dict(type='LoadImageFromFileChecked'), dict(type='PackInputs')]
 knn_train_dataloader = dict(
     batch_size=256, num_workers=2,
     sampler=dict(type='DefaultSampler', shuffle=False),

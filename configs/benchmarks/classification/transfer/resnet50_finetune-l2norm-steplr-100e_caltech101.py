@@ -7,7 +7,7 @@
 _base_ = ['./resnet50_linear-l2norm-steplr-100e_caltech101.py']
 model = dict(backbone=dict(frozen_stages=-1, norm_eval=False))
 train_dataloader = dict(dataset=dict(pipeline=[
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileChecked'),
     dict(type='RandomResizedCrop', scale=224, crop_ratio_range=(0.2, 1.),
          interpolation='bicubic', backend='pillow'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),

@@ -6,7 +6,7 @@ model = dict(head=dict(num_classes=101))
 data_preprocessor = dict(num_classes=101)
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=[
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileChecked'),
     dict(type='ResizeEdge', scale=256, edge='short', interpolation='bicubic', backend='pillow'),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),

@@ -13,7 +13,7 @@ data_root = 'data/cifar10/'
 num_classes = 10
 train_crop_scale = (0.6, 1.)  # (0.2, 1.) when fine-tuning
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFileChecked'),
     dict(type='Resize', scale=(224, 224), interpolation='bicubic', backend='pillow'),
     dict(type='PackInputs'),
 ]
@@ -51,7 +51,7 @@ train_dataloader = dict(
         data_root=data_root,
         data_prefix='train',
         pipeline=[
-            dict(type='LoadImageFromFile'),
+            dict(type='LoadImageFromFileChecked'),
             dict(type='RandomResizedCrop', scale=224, crop_ratio_range=train_crop_scale,
                  interpolation='bicubic', backend='pillow'),
             dict(type='RandomFlip', prob=0.5, direction='horizontal'),
