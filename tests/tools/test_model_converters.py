@@ -179,3 +179,36 @@ def test_infer_arch_of_each_depth():
         tv = getattr(torchvision.models, f'resnet{depth}')(weights=None).state_dict()
         arch = infer_resnet_arch(tv)
         assert (arch['depth'], arch['block'], arch['stem']) == (depth, block, '7x7')
+
+
+@pytest.mark.parametrize('tool', [extract, to_tv], ids=['extract', 'to_torchvision'])
+def test_converters_never_overwrite_without_force_and_never_their_input(tool, tv50, tmp_path,
+                                                                         capsys):
+    src, out = tmp_path / 'epoch_1.pth', tmp_path / 'epoch_2.pth'
+    torch.save(tv50.state_dict(), src)
+    out.write_bytes(b'a training checkpoint')
+    before = src.read_bytes()
+    assert tool.main([str(src), str(out)]) == 1
+    err = capsys.readouterr().err
+    assert 'epoch_2.pth exists' in err and '--force' in err
+    assert out.read_bytes() == b'a training checkpoint'
+    # the input as the output: refused even with --force, by another spelling too
+    for same in (str(src), str(tmp_path / '.' / 'epoch_1.pth')):
+        assert tool.main([str(src), same, '--force']) == 1
+        assert 'is the input' in capsys.readouterr().err
+        assert src.read_bytes() == before
+    assert tool.main([str(src), str(out), '--force']) == 0
+    assert out.read_bytes() != b'a training checkpoint'
+    torch.load(out, weights_only=True)
+
+
+def test_output_exists_error_says_what_to_do(tmp_path):
+    from mec_plugin.utils.output_path import OutputExistsError, check_output_path
+    taken = tmp_path / 'taken.pth'
+    taken.write_bytes(b'x' * 2**20)
+    with pytest.raises(OutputExistsError, match=r'taken\.pth exists \(1\.0 MiB\); pass --force'):
+        check_output_path(str(taken), [str(tmp_path / 'in.pth')])
+    with pytest.raises(OutputExistsError, match='is a directory'):
+        check_output_path(str(tmp_path), [], force=True)
+    check_output_path(str(taken), [], force=True)
+    check_output_path(str(tmp_path / 'new.pth'), [str(taken)])

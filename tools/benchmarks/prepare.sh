@@ -43,8 +43,10 @@ WORK_DIR=${WORK_DIR:-work_dirs/benchmarks/$PKG/$CFG_NAME/$CKPT_NAME}
 mkdir -p "$WORK_DIR"
 BACKBONE="$WORK_DIR/backbone_$WEIGHTS.pth"
 
+# --force: the file is this script's own product in its own work dir, rewritten
+# on a re-run (the converter still refuses when it is PRETRAIN itself)
 $PYTHON "$REPO/tools/model_converters/extract_backbone_weights.py" "$PRETRAIN" "$BACKBONE" \
-    --weights "$WEIGHTS" --stem "$STEM"
+    --weights "$WEIGHTS" --stem "$STEM" --force
 
 INIT_OPTS="model.backbone.init_cfg.checkpoint=$BACKBONE"
 # C4 detectors run stage 4 as the RoI head's shared head, with its own init_cfg

@@ -1,7 +1,7 @@
 """Write a backbone as a torchvision ResNet ``state_dict``.
 
     python tools/model_converters/backbone_to_torchvision.py CHECKPOINT OUT.pth
-        [--weights student|teacher] [--source auto|...] [--depth 50]
+        [--weights student|teacher] [--source auto|...] [--depth 50] [--force]
 
 CHECKPOINT: anything ``extract_backbone_weights.py`` reads (its own output
 included). OUT.pth is a bare ``{name: tensor}`` dict, as torchvision
@@ -21,6 +21,7 @@ import torch
 
 from mec_plugin.utils.checkpoint import (CheckpointFormatError, backbone_to_torchvision,
                                          check_resnet_backbone, to_backbone)
+from mec_plugin.utils.output_path import OutputExistsError, check_output_path
 from mec_plugin.utils.safe_checkpoint import UnsafeCheckpointError, load_from_local
 
 
@@ -32,11 +33,14 @@ def parse_args(argv=None):
     p.add_argument('--source', default='auto',
                    choices=['auto', 'plugin', 'official_mec', 'torchvision', 'backbone'])
     p.add_argument('--depth', type=int, default=None)
+    p.add_argument('--force', action='store_true',
+                   help='replace OUT if it exists (never when OUT is CHECKPOINT)')
     return p.parse_args(argv)
 
 
 def convert(checkpoint: str, out: str, weights: str = 'student', source: str = 'auto',
-            depth=None) -> dict:
+            depth=None, force: bool = False) -> dict:
+    check_output_path(out, [checkpoint], force)  # before the (slow) load
     ckpt = load_from_local(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
@@ -52,7 +56,11 @@ def convert(checkpoint: str, out: str, weights: str = 'student', source: str = '
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        arch = convert(args.checkpoint, args.out, args.weights, args.source, args.depth)
+        arch = convert(args.checkpoint, args.out, args.weights, args.source, args.depth,
+                       args.force)
+    except OutputExistsError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     except (CheckpointFormatError, OSError) as error:  # OSError: not a file, a directory
         print(f'error: {args.checkpoint}: {error}', file=sys.stderr)
         return 1

@@ -2,7 +2,7 @@
 
     python tools/model_converters/extract_backbone_weights.py CHECKPOINT OUT.pth
         [--weights student|teacher] [--source auto|plugin|official_mec|torchvision|backbone]
-        [--depth 50] [--stem 7x7|3x3]
+        [--depth 50] [--stem 7x7|3x3] [--force]
 
 CHECKPOINT is a checkpoint of this plugin (student ``backbone.*`` or EMA
 teacher ``teacher.module.0.*``), an official MEC release (``module.encoder.*``,
@@ -23,6 +23,7 @@ import sys
 import torch
 
 from mec_plugin.utils.checkpoint import CheckpointFormatError, check_resnet_backbone, to_backbone
+from mec_plugin.utils.output_path import OutputExistsError, check_output_path
 from mec_plugin.utils.safe_checkpoint import UnsafeCheckpointError, load_from_local
 from mec_plugin.version import __version__
 
@@ -39,12 +40,15 @@ def parse_args(argv=None):
     p.add_argument('--stem', choices=['7x7', '3x3'], default='7x7',
                    help="the target network's stem: 7x7 = ResNet (mmdet, mmseg, mmpretrain, "
                    'torchvision), 3x3 = mmpretrain ResNet_CIFAR')
+    p.add_argument('--force', action='store_true',
+                   help='replace OUT if it exists (never when OUT is CHECKPOINT)')
     return p.parse_args(argv)
 
 
 def convert(checkpoint: str, out: str, weights: str = 'student', source: str = 'auto',
-            depth=None, stem: str = '7x7') -> dict:
+            depth=None, stem: str = '7x7', force: bool = False) -> dict:
     """Convert and save; returns the written ``meta``."""
+    check_output_path(out, [checkpoint], force)  # before the (slow) load
     ckpt = load_from_local(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
@@ -64,7 +68,11 @@ def convert(checkpoint: str, out: str, weights: str = 'student', source: str = '
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        meta = convert(args.checkpoint, args.out, args.weights, args.source, args.depth, args.stem)
+        meta = convert(args.checkpoint, args.out, args.weights, args.source, args.depth, args.stem,
+                       args.force)
+    except OutputExistsError as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 1
     except (CheckpointFormatError, OSError) as error:  # OSError: not a file, a directory
         print(f'error: {args.checkpoint}: {error}', file=sys.stderr)
         return 1
