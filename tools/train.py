@@ -96,9 +96,31 @@ def merge_args(cfg, args):
     return cfg
 
 
-def main():
-    args = parse_args()
+def protect_work_dir(cfg) -> None:
+    """Resume from this work dir's own checkpoint; move an earlier run's aside on a fresh run."""
+    from mec_plugin.utils.work_dir import resolve_last_checkpoint, set_aside_checkpoints
+    work_dir = cfg.work_dir
+    if cfg.get('resume') and cfg.get('load_from') is None:  # --resume without a path
+        cfg.load_from = resolve_last_checkpoint(work_dir)  # None: MMEngine starts afresh
+        return
+    if cfg.get('resume') or int(os.environ.get('RANK', 0)) != 0 or not osp.isdir(work_dir):
+        return
+    dest, moved = set_aside_checkpoints(work_dir)
+    if not moved:
+        return
+    load_from = cfg.get('load_from')
+    if load_from and osp.dirname(osp.abspath(load_from)) == osp.abspath(work_dir) \
+            and osp.basename(load_from) in moved:
+        cfg.load_from = osp.join(dest, osp.basename(load_from))
+    print(f'{work_dir} holds checkpoints of an earlier run and --resume was not given: '
+          f'moved {", ".join(moved)} to {dest} so that this run does not write over them '
+          f'(pass --resume to continue that run instead)', flush=True)
+
+
+def main(argv=None):
+    args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
+    protect_work_dir(cfg)
     register_all_modules(init_default_scope=False)
     # runner_type selects e.g. FlexibleRunner (FSDP / DeepSpeed strategies)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
