@@ -152,8 +152,28 @@ def _build_without_syncbn(module_cfg: dict) -> nn.Module:
         module_cfg['norm_cfg'] = dict(module_cfg['norm_cfg'], type='BN')
     module = MODELS.build(module_cfg)
     if hasattr(module, 'init_weights'):
-        module.init_weights()
+        init_quietly(module)
     return module
+
+
+def init_quietly(module: nn.Module) -> None:
+    """``module.init_weights()`` without MMEngine's per-parameter report.
+
+    ``BaseModule`` logs every parameter's initialisation at INFO on the
+    current logger (about 240 lines for a ResNet-50) when no log file is
+    open -- the case of the evaluation tools, which then load a checkpoint
+    over those values anyway.
+    """
+    import logging
+
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        module.init_weights()
+    finally:
+        logger.setLevel(level)
 
 
 def _load_exactly(module: nn.Module, state: Dict[str, Tensor], checkpoint: str,
