@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py args...]
 # e.g. GPUS=16 tools/slurm_train.sh gpu mec configs/mec_r50_8xb64_100e.py work_dirs/mec --resume
+source "$(dirname "$0")/find_python.sh"  # the .venv when there is one
 set -x
 PARTITION=$1
 JOB_NAME=$2
@@ -21,4 +22,4 @@ srun -p ${PARTITION} \
     --cpus-per-task=${CPUS_PER_TASK} \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    python -u "$(dirname "$0")/train.py" ${CONFIG} --work-dir=${WORK_DIR} --launcher="slurm" ${PY_ARGS}
+    "$PYTHON" -u "$(dirname "$0")/train.py" ${CONFIG} --work-dir=${WORK_DIR} --launcher="slurm" ${PY_ARGS}

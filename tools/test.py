@@ -13,6 +13,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmpretrain.utils import register_all_modules
 
+from mec_plugin.engine.cpu_distributed import prepare_cpu_distributed
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a checkpoint (mec_plugin)')
@@ -48,6 +50,7 @@ def main():
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
     register_all_modules(init_default_scope=False)
+    prepare_cpu_distributed(cfg)  # gloo and CPU DDP where there is no CUDA device
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if args.out:

@@ -14,6 +14,8 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmpretrain.utils import register_all_modules
 
+from mec_plugin.engine.cpu_distributed import prepare_cpu_distributed
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model (mec_plugin)')
@@ -121,6 +123,7 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
     protect_work_dir(cfg)
+    prepare_cpu_distributed(cfg)  # gloo and CPU DDP where there is no CUDA device
     register_all_modules(init_default_scope=False)
     # runner_type selects e.g. FlexibleRunner (FSDP / DeepSpeed strategies)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)

@@ -6,7 +6,7 @@
 #   WORK_DIR   work_dirs/benchmarks/<pkg>/<config>/<checkpoint>[_teacher]
 #   INIT_OPTS  --cfg-options that point every Pretrained init_cfg at the
 #              converted file (the backbone, and res5 in the RoI head of C4 models)
-# Environment: PYTHON (python), WEIGHTS (student | teacher), STEM (7x7, or
+# Environment: PYTHON (default: the .venv, else python on PATH), WEIGHTS (student | teacher), STEM (7x7, or
 # 3x3 for CIFAR ResNets; default: 3x3 when the config name says "cifar"),
 # WORK_DIR (overrides the default).
 set -e
@@ -17,7 +17,7 @@ if [ -z "$CONFIG" ] || [ -z "$PRETRAIN" ]; then
 fi
 [ -f "$PRETRAIN" ] || { echo "no such checkpoint: $PRETRAIN" >&2; exit 2; }
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-PYTHON=${PYTHON:-python}
+source "$REPO/tools/find_python.sh"  # $PYTHON, else the .venv, else python
 # the plugin is imported by the configs' custom_imports; make it importable
 # even where it is not pip-installed
 export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
