@@ -3,7 +3,9 @@
 # ReLU-Linear(1024 -> 128) + BN; tau = 0.07.
 model = dict(
     type='CISSL',
-    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='SyncBN')),
+    # ISSL's torchvision resnet18: Kaiming fan-out convs, BN 1 / 0, no zero-init
+    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='SyncBN'),
+                  zero_init_residual=False),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='CISSLHead',

@@ -4,9 +4,14 @@
 # BN biases of both heads are frozen at 0. tau = 0.1, teacher gathered.
 # Initialisation (VISSL): PyTorch's default, the two 2048 -> 128 layers
 # N(0, 1/128) (is_JL_init, Johnson-Lindenstrauss).
+# Trunk initialisation as VISSL's ResNeXt trunk ends up: it rebuilds conv1,
+# bn1 and every stage after torchvision's init loop, so all of them keep
+# PyTorch's default (conv kaiming_uniform(a=sqrt(5)), BN 1 / 0) and no block
+# has a zero-initialised last BN: init_cfg=None, zero_init_residual=False.
 model = dict(
     type='CISSL',
-    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN')),
+    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN'), init_cfg=None,
+                  zero_init_residual=False),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='CISSLHead',

@@ -12,6 +12,7 @@ model = dict(
     data_preprocessor=dict(type='SelfSupDataPreprocessor'),
     backbone=dict(type='CMCSplitBackbone', view_channels=(1, 2),
                   encoder=dict(type='ResNet_CIFAR', depth=18, stem_channels=32,
-                               base_channels=32, norm_cfg=dict(type='BN'))),
+                               base_channels=32, norm_cfg=dict(type='BN'),
+                               zero_init_residual=False)),  # the official CMC init
     neck=dict(type='CMCProjector', in_channels=256, feat_dim=128))
 custom_hooks = [dict(type='NCEMemoryHook')]

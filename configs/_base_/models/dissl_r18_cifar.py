@@ -5,7 +5,9 @@
 num_clusters = 16384
 model = dict(
     type='DISSL',
-    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='SyncBN')),
+    # ISSL's torchvision resnet18: Kaiming fan-out convs, BN 1 / 0, no zero-init
+    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='SyncBN'),
+                  zero_init_residual=False),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='DISSLHead',

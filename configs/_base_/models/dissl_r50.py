@@ -8,9 +8,14 @@
 # lambda = 2.3, beta = 0.6 (the e800 config warms beta up from 2.3 with
 # DISSLBetaWarmupHook), tau_teacher 0.5, tau_student 1, marginal gathered.
 num_clusters = 16384
+# Trunk initialisation as VISSL's ResNeXt trunk ends up: it rebuilds conv1,
+# bn1 and every stage after torchvision's init loop, so all of them keep
+# PyTorch's default (conv kaiming_uniform(a=sqrt(5)), BN 1 / 0) and no block
+# has a zero-initialised last BN: init_cfg=None, zero_init_residual=False.
 model = dict(
     type='DISSL',
-    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN')),
+    backbone=dict(type='ResNet', depth=50, norm_cfg=dict(type='SyncBN'), init_cfg=None,
+                  zero_init_residual=False),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='DISSLHead',

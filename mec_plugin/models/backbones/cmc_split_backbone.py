@@ -2,8 +2,7 @@
 from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
-import torch.nn as nn
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, ModuleList
 from torch import Tensor
 
 from mec_plugin.registry import MODELS
@@ -44,7 +43,10 @@ class CMCSplitBackbone(BaseModule):
         self.view_channels = view_channels
         self.flatten = flatten
         self.frozen = frozen
-        self.encoders = nn.ModuleList(
+        # MMEngine's ModuleList: BaseModule.init_weights reaches a child's own
+        # init_weights only through BaseModules; inside torch's ModuleList the
+        # encoders kept PyTorch's default init instead of their init_cfg
+        self.encoders = ModuleList(
             MODELS.build(dict(encoder, in_channels=c)) for c in view_channels)
         if frozen:
             for p in self.parameters():
