@@ -66,7 +66,7 @@ if HOST == 'mmpretrain':
     from mmpretrain.models.selfsup import BaseSelfSupervisor
     from mmpretrain.models.utils import CosineEMA
     from mmpretrain.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIM_WRAPPERS,
-                                     OPTIMIZERS, TRANSFORMS)
+                                     OPTIMIZERS, PARAM_SCHEDULERS, TRANSFORMS)
     from mmpretrain.structures import DataSample
     from mmpretrain.utils import get_ori_model
 else:
@@ -75,7 +75,7 @@ else:
     from mmselfsup.models.necks import NonLinearNeck
     from mmselfsup.models.utils import CosineEMA
     from mmselfsup.registry import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIM_WRAPPERS,
-                                    OPTIMIZERS, TRANSFORMS)
+                                    OPTIMIZERS, PARAM_SCHEDULERS, TRANSFORMS)
     from mmselfsup.structures import SelfSupDataSample as DataSample
     from mmselfsup.utils import get_model as get_ori_model
 
@@ -100,6 +100,6 @@ else:
 
 __all__ = [
     'HOST', 'detect_host', 'MODELS', 'HOOKS', 'TRANSFORMS', 'DATASETS', 'METRICS', 'LOOPS',
-    'OPTIM_WRAPPERS', 'OPTIMIZERS',
+    'OPTIM_WRAPPERS', 'OPTIMIZERS', 'PARAM_SCHEDULERS',
     'BaseSelfSupervisor', 'DataSample', 'NonLinearNeck', 'CosineEMA', 'LARS', 'get_ori_model'
 ]

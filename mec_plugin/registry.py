@@ -10,7 +10,7 @@ In an MMSelfSup 1.x environment without mmpretrain the registries are
 MMSelfSup's (``default_scope='mmselfsup'``; MEC only): see :mod:`mec_plugin.host`.
 """
 from .host import (DATASETS, HOOKS, LOOPS, METRICS, MODELS, OPTIM_WRAPPERS, OPTIMIZERS,
-                   TRANSFORMS)
+                   PARAM_SCHEDULERS, TRANSFORMS)
 
 __all__ = ['MODELS', 'HOOKS', 'TRANSFORMS', 'DATASETS', 'METRICS', 'LOOPS', 'OPTIM_WRAPPERS',
-           'OPTIMIZERS']
+           'OPTIMIZERS', 'PARAM_SCHEDULERS']

@@ -44,6 +44,7 @@ def test_imagenet_dissl_is_the_vissl_recipe():
     warm, cos = cfg.param_scheduler
     # warm-up from lr 0.001 at the scaled lr 0.3 * 2560 / 256 = 3.0, over 10 % of training
     assert warm.start_factor * 3.0 == pytest.approx(0.001) and warm.end == 10 == cos.begin
+    assert cos.type == 'WholeRunCosineAnnealingLR'  # VISSL's 'fixed' cosine (test_schedules.py)
     assert cfg.model.backbone.norm_cfg.type == 'SyncBN'
     assert not cfg.get('custom_hooks')  # VISSL's e100 config warms no beta up
 
@@ -72,7 +73,7 @@ def test_imagenet_configs_are_the_readme_runs(name, epochs, dim, global_size, lo
     # from lr 0.001 at the scaled lr 3.0
     # the cosine has no end / T_max: it ends at max_epochs (tests/test_schedules.py)
     assert (warm.begin, warm.end, cos.begin) == (0, 10, 10) and 'end' not in cos
-    assert 'T_max' not in cos and cos.eta_min == 0.
+    assert 'T_max' not in cos and cos.eta_min == 0. and cos.type == 'WholeRunCosineAnnealingLR'
     assert warm.start_factor * 3.0 == pytest.approx(0.001)
     assert cfg.model.head.teacher.in_channels == cfg.model.head.student.in_channels == dim
     if dim == 8192:

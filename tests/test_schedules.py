@@ -22,9 +22,6 @@ COSINE_CONFIGS = [
     ('configs/_base_/schedules/mec_sgd_coslr_4e_quick.py', 1, True),
     ('configs/_base_/schedules/issl_adam_coslr_200e.py', 10, True),
     ('configs/_base_/schedules/issl_adam_coslr_2e_quick.py', 1, True),
-    ('configs/_base_/schedules/issl_lars_coslr_100e.py', 10, True),
-    ('configs/_base_/schedules/issl_lars_coslr_400e.py', 10, True),
-    ('configs/_base_/schedules/issl_lars_coslr_800e.py', 10, True),
     ('configs/_base_/schedules/mocosmall_sgd_coslr_200e.py', 0, False),
     ('configs/mec/mec_resnet18-w16_1xb256-4e_fashion-mnist.py', 1, True),
     ('configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py', 1, True),
@@ -57,3 +54,68 @@ def test_cosine_ends_at_the_overridden_max_epochs(path, warmup, per_iter, tmp_pa
     if warmup:
         assert lrs[0] < 0.01 and lrs[start] == pytest.approx(1.0)
         assert all(a < b for a, b in zip(lrs[:start - 1], lrs[1:start]))
+
+
+# VISSL's DISSL / CISSL ImageNet schedule: linear warm-up over the first 10
+# epochs, then the cosine of the *whole run's* progress (interval_scaling
+# [rescaled, fixed]), lr = peak (1 + cos(pi t / T)) / 2, t and T in iterations.
+VISSL_CONFIGS = [
+    'configs/_base_/schedules/issl_lars_coslr_100e.py',
+    'configs/_base_/schedules/issl_lars_coslr_400e.py',
+    'configs/_base_/schedules/issl_lars_coslr_800e.py',
+]
+
+
+def vissl_lr(i, total, warmup, peak=3.0, start=0.001):
+    """VISSL's CompositeParamScheduler: LinearParamScheduler(start, peak) on the
+    warm-up's own progress, CosineParamScheduler(peak, 0) on the run's."""
+    where = i / total
+    if i < warmup:
+        return start + (peak - start) * i / warmup
+    return peak * (1 + math.cos(math.pi * where)) / 2
+
+
+@pytest.mark.parametrize('path', VISSL_CONFIGS)
+def test_vissl_cosine_follows_the_whole_run_and_ends_at_the_overridden_max_epochs(path, tmp_path):
+    cfg = Config.fromfile(os.path.join(ROOT, path))
+    warmup, length, epochs = 10, 4, 17  # not the shipped max_epochs
+    lrs = runner_lrs(cfg, tmp_path, epoch_length=length, max_epochs=epochs, lr=3.0)
+    total = epochs * length
+    assert len(lrs) == total
+    w = warmup * length
+    for i, lr in enumerate(lrs[w:], start=w):  # after the warm-up: VISSL's value exactly
+        assert lr == pytest.approx(vissl_lr(i, total, w), rel=1e-9, abs=1e-12), i
+    for i, lr in enumerate(lrs[:w]):
+        # MMEngine's LinearLR reaches the peak at step w - 1, VISSL's at w (never
+        # reached): lr_i = start + (peak - start) i / (w - 1) against i / w, a
+        # relative difference below 1 / (w - 1) (1e-4 at 1251 iterations an epoch)
+        assert lr == pytest.approx(0.001 + 2.999 * i / (w - 1), rel=1e-9), i
+        assert lr == pytest.approx(vissl_lr(i, total, w), rel=1 / (w - 1))
+    assert 'end' not in cfg.param_scheduler[1] and 'T_max' not in cfg.param_scheduler[1]
+
+
+def test_vissl_100_epoch_lr_pinned_at_chosen_iterations(tmp_path):
+    # the shipped 100 epochs, 5 iterations each, at the scaled lr 3.0 (8 x 320)
+    cfg = Config.fromfile(os.path.join(ROOT, VISSL_CONFIGS[0]))
+    lrs = runner_lrs(cfg, tmp_path, epoch_length=5, lr=3.0)
+    assert len(lrs) == 500
+    pinned = {0: 0.001,                                    # warm-up start
+              25: 0.001 + 2.999 * 25 / 49,                 # VISSL: 25 / 50 (see above)
+              49: 3.0,                                     # VISSL: 2.94002
+              50: 1.5 * (1 + math.cos(math.pi * 0.1)),     # 2.92658..., not 3.0
+              250: 1.5,                                    # half the run: half the peak
+              499: 1.5 * (1 + math.cos(math.pi * 0.998))}  # ~3e-5
+    for i, value in pinned.items():
+        assert lrs[i] == pytest.approx(value, rel=1e-9), (i, lrs[i], value)
+    # the stretched cosine this replaces was 3.0 at iteration 50, 1.60 at 250
+    assert lrs[50] < 2.93 and lrs[250] < 1.51
+
+
+def test_whole_run_cosine_refuses_a_period():
+    import torch
+    from mec_plugin.engine import WholeRunCosineAnnealingLR
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.)
+    with pytest.raises(ValueError, match='T_max is not an argument'):
+        WholeRunCosineAnnealingLR(opt, T_max=5, end=10)
+    with pytest.raises(ValueError, match='needs a finite end'):
+        WholeRunCosineAnnealingLR(opt)

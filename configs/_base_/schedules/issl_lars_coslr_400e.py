@@ -7,7 +7,8 @@ param_scheduler = [
     # from lr 0.001 at the scaled lr 3.0 (8 x 320), as in the 100-epoch base
     dict(type='LinearLR', start_factor=0.001 / 3.0, by_epoch=True, begin=0, end=warmup_epochs,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0., by_epoch=True, begin=warmup_epochs,
+    # the cosine on the whole run's progress, as in the 100-epoch base
+    dict(type='WholeRunCosineAnnealingLR', eta_min=0., by_epoch=True, begin=warmup_epochs,
          convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=max_epochs)
