@@ -1,5 +1,6 @@
 # CMC's linear-probe data (official LinearProbing.py): train
-# RandomResizedCrop(224, (0.2, 1)) + flip + Lab, val Resize(256) +
+# RandomResizedCrop(224, (0.2, 1)) + flip + Lab (the AlexNet probe's; the
+# ResNet probes override the scale to (0.08, 1)), val Resize(256) +
 # CenterCrop(224) + Lab; batch 256. The pipeline normalises, so the data
 # preprocessor only stacks (no mean / std, no channel swap).
 dataset_type = 'ImageNet'

@@ -312,6 +312,12 @@ def test_linear_probe_configs_build():
         assert all(not p.requires_grad for p in model.backbone.parameters())
         assert cfg.param_scheduler[0].milestones == [30, 40, 50]
         assert cfg.param_scheduler[0].gamma == 0.2
+        # LinearProbing.py: crop_low 0.2 (its default) for AlexNet, 0.08 forced for ResNets
+        crop = cfg.train_dataloader.dataset.pipeline[1]
+        assert crop.type == 'RandomResizedCrop'
+        assert crop.crop_ratio_range == ((0.2, 1.) if 'alexnet' in name else (0.08, 1.))
+        assert [t.type for t in cfg.train_dataloader.dataset.pipeline] == [
+            'LoadImageFromFileChecked', 'RandomResizedCrop', 'RandomFlip', 'RGBToLab', 'PackInputs']
 
 
 def _cfg(name):
