@@ -1,6 +1,7 @@
 """Make the tested stack usable on current installs, before mmpretrain loads.
 
-Three known breakages (README "Known incompatibilities"):
+Three known breakages (README "Known incompatibilities"), and the mmcv
+version check (:func:`check_mmcv_version`):
 
 * transformers >= 5: mmpretrain 1.2.0 turns on its multimodal models when
   ``transformers>=4.28`` and ``pycocotools`` are installed, and the BLIP code
@@ -26,6 +27,60 @@ import importlib.util
 import os.path as osp
 import sys
 import warnings
+
+
+# mmpretrain 1.2.0 asserts mmcv >= 2.0.0, < 2.4.0 at import; mmdet 3.3.0 and
+# mmsegmentation 1.2.2 accept < 2.2.0. The tested stack is mmcv 2.0.1.
+MMCV_MIN, MMCV_MAX, MMCV_DOWNSTREAM_MAX = (2, 0, 0), (2, 4, 0), (2, 2, 0)
+
+
+def _version_tuple(version: str) -> tuple:
+    """(major, minor, patch) of a version string ('2.0.1', '2.1.0rc1' -> (2, 1, 0))."""
+    parts = []
+    for piece in version.split('+')[0].split('.')[:3]:
+        digits = ''
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        parts.append(int(digits or 0))
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def check_mmcv_version() -> str:
+    """The mmcv version, or an ImportError that says which mmcv to install.
+
+    Either distribution provides the ``mmcv`` module: ``mmcv-lite`` (no compiled
+    ops; enough for pre-training and the evaluation tools) or ``mmcv`` (with
+    ops; needed by mmdet / mmseg), so the package metadata names neither and the
+    version is checked here. Outside mmpretrain's range it is an error; 2.2 and
+    2.3 (mmpretrain only) give a warning that mmdet / mmseg will refuse them.
+    """
+    try:
+        import mmcv
+    except ModuleNotFoundError as err:
+        if err.name != 'mmcv':
+            raise
+        raise ImportError(
+            'mec_plugin needs mmcv >= 2.0.0, < 2.2.0 (tested: 2.0.1), which is not '
+            'installed: `pip install mmcv-lite==2.0.1` is enough for pre-training and '
+            'the evaluation tools; the mmdet / mmseg benchmarks need `mmcv` built with '
+            'its ops (tools/install.sh builds it)') from err
+    version = getattr(mmcv, '__version__', '0')
+    found = _version_tuple(version)
+    if not MMCV_MIN <= found < MMCV_MAX:
+        raise ImportError(
+            f'mec_plugin needs mmcv >= 2.0.0, < 2.2.0 (tested: 2.0.1); mmcv {version} '
+            f'is installed (from {getattr(mmcv, "__file__", "?")}). mmpretrain 1.2.0 '
+            'accepts < 2.4.0, mmdet 3.3.0 and mmsegmentation 1.2.2 < 2.2.0: install '
+            'mmcv 2.0.1 (or mmcv-lite 2.0.1 without the mmdet / mmseg benchmarks)')
+    if found >= MMCV_DOWNSTREAM_MAX:
+        warnings.warn(
+            f'mec_plugin: mmcv {version} works with mmpretrain, but mmdet 3.3.0 and '
+            'mmsegmentation 1.2.2 refuse mmcv >= 2.2.0, so the detection / '
+            'segmentation benchmarks will not run; the tested mmcv is 2.0.1',
+            stacklevel=2)
+    return version
 
 
 def _major(version: str) -> int:
