@@ -108,9 +108,20 @@ def test_dimensionality_variant_widens_to_8192():
 def test_cissl_configs():
     im = load('cissl/cissl_r50_8xb320-100e_in1k.py')
     assert im.model.head.temperature == 0.1 and im.model.head.student.out_channels == 128
-    assert im.model.head.student.freeze_last_bn_bias and im.model.head.teacher.last_bn
+    assert im.model.head.teacher.last_bn and im.model.head.student.last_bn
     for part in (im.model.head.student, im.model.head.teacher):  # VISSL's is_JL_init layers
         assert part.init_cfg is None and part.jl_init_out
+    # VISSL freezes NON_TRAINABLE_PARAMS by exact name: 'heads.0.1.clf.1.bias' is the
+    # teacher's last BN bias; 'heads.1.0.norm.bias' names no parameter (the student's
+    # BN is heads.1.0.clf.1), so the student's BN bias trains
+    head = revert_sync_batchnorm(MODELS.build(im.model.head.to_dict()))
+    teacher_bn, student_bn = head.teacher.mlp[-1], head.student.mlp[-1]
+    for bn in (teacher_bn, student_bn):  # the output BN of each head (reverted SyncBN)
+        assert isinstance(bn, torch.nn.modules.batchnorm._BatchNorm) and bn.num_features == 128
+    assert not teacher_bn.bias.requires_grad and teacher_bn.weight.requires_grad
+    assert student_bn.bias.requires_grad and student_bn.weight.requires_grad
+    frozen = [n for n, p in head.named_parameters() if not p.requires_grad]
+    assert frozen == ['teacher.mlp.%d.bias' % (len(head.teacher.mlp) - 1)]
     cifar = load('cissl/cissl_resnet18_1xb256-200e_cifar10.py')
     assert cifar.model.head.temperature == 0.07
 
