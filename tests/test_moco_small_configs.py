@@ -1,4 +1,4 @@
-"""The shipped small-model MoCo configs carry the official values (METHODS.md 3.1)."""
+"""The shipped small-model MoCo configs carry the official values (docs/methods/moco_small.md)."""
 import glob
 import os
 

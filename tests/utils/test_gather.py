@@ -1,4 +1,4 @@
-"""Two gloo processes give the single-process loss and gradients (METHODS.md 1.5)."""
+"""Two gloo processes give the single-process loss and gradients (docs/mec.md)."""
 import os
 import tempfile
 

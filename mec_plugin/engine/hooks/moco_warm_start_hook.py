@@ -5,7 +5,7 @@ The official restart loads a checkpoint's ``state_dict`` into the model after
 dropping every key whose shape differs from the model's, non-strictly, then
 copies the query encoder into the key encoder, and trains from epoch 0 with
 a fresh optimizer. The README uses it to start from a SEED-distilled
-checkpoint (METHODS.md 3.1, 3.4).
+checkpoint (docs/methods/moco_small.md, "README pitfalls").
 
 MMEngine's ``load_from`` would load weights too, but it reports shape
 mismatches only as a warning among others, keeps the checkpoint's key encoder

@@ -9,7 +9,7 @@ keys ``u_j`` (all rows L2-normalised by the caller)::
       = 1/N sum_i log(1 + sum_j exp((q_i . u_j - q_i . k_i) / T))
 
 It is the cross-entropy of ``logits`` with label 0 and is **not**
-symmetrised over the two views (METHODS.md 3.1).
+symmetrised over the two views (docs/methods/moco_small.md).
 
 Implementation notes:
 
@@ -77,7 +77,7 @@ def moco_infonce_loss(q: Tensor, k: Tensor, queue: Tensor, temperature: float = 
         Tensor: the mean over the N queries, a float32 scalar (float64 for
         float64 inputs). With ``q = k`` and every queue row orthogonal to
         ``q``, ``L = log(1 + K exp(-1/T))`` (1.3801077124 for K = 65536,
-        T = 0.1; METHODS.md 3.5).
+        T = 0.1; docs/methods/moco_small.md, "Test vectors").
     """
     logits = moco_logits(q, k, queue, temperature)
     labels = torch.zeros(logits.shape[0], dtype=torch.long, device=logits.device)

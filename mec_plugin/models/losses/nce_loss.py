@@ -2,7 +2,7 @@
 
 Two criteria on the ``B x (K+1)`` scores of each anchor against its own
 memory entry (column 0) and K noise entries drawn from a memory bank
-(official ``NCE/NCECriterion.py``; METHODS.md 4.2):
+(official ``NCE/NCECriterion.py``; docs/methods/cmc.md):
 
 * :func:`nce_loss` -- binary NCE with noise distribution ``Pn = 1/N`` and
   ``m = K`` noise samples per positive, on ``x = exp(s/T) / Z``:
@@ -42,7 +42,7 @@ def nce_loss(x: Tensor, n_data: int, eps: float = 1e-7) -> Tensor:
             ``Pn = 1/N``.
         eps (float): the official 1e-7 in both denominators. It is *not*
             negligible: with N = 1.28 M, ``K Pn`` and ``eps`` are of the same
-            order and the loss shifts by about ``eps N`` (METHODS.md 4.4).
+            order and the loss shifts by about ``eps N`` (docs/methods/cmc.md, "Test vectors").
 
     Returns:
         Tensor: scalar, ``-(sum log D1 + sum log D0) / B``.

@@ -1,4 +1,4 @@
-"""CMC's colour views: Lab / YCbCr against METHODS.md 4.5 and independent float64 maths."""
+"""CMC's colour views: Lab / YCbCr against docs/methods/cmc.md "Test vectors" and independent float64 maths."""
 import math
 
 import numpy as np
@@ -26,7 +26,7 @@ def _lab_reference(r, g, b):
 
 
 def test_white_and_black_pixel_vectors():
-    # METHODS.md 4.5: Lab (100, 0, 0) -> (1.0, -0.06534, 0.06612), (0, 0, 0) -> (-1.0, ...)
+    # docs/methods/cmc.md, "Test vectors": Lab (100, 0, 0) -> (1.0, -0.06534, 0.06612), (0, 0, 0) -> (-1.0, ...)
     norm = (np.array([[100., 0., 0.], [0., 0., 0.]]) - LAB_MEAN) / LAB_STD
     np.testing.assert_allclose(norm, [[1.0, -0.06534, 0.06612], [-1.0, -0.06534, 0.06612]],
                                atol=5e-6)

@@ -1,4 +1,4 @@
-"""CMC: the memory bank (METHODS.md 4.2/4.5), the algorithm, resume, the
+"""CMC: the memory bank (docs/methods/cmc.md), the algorithm, resume, the
 configs and the k-NN tool on a CMC checkpoint."""
 import copy
 import math

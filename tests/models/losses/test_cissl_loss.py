@@ -1,4 +1,4 @@
-"""CISSL (and SimCLR-mode) loss: METHODS.md 2.4 vectors, an independent
+"""CISSL (and SimCLR-mode) loss: docs/methods/cissl.md test vectors, an independent
 float64 computation, gradients, errors."""
 import math
 

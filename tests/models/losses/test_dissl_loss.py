@@ -1,4 +1,4 @@
-"""DISSL loss: METHODS.md 2.4 test vectors, an independent float64
+"""DISSL loss: the test vectors of docs/methods/dissl.md, an independent float64
 transcription (the notebook's 1/2[asym + asym] form), gradients, errors."""
 import math
 

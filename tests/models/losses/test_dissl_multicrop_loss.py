@@ -81,7 +81,7 @@ def test_two_crops_are_bitwise_the_two_crop_function(dtype):
 
 
 def test_hand_example_with_two_crops():
-    # METHODS.md section 2.4, C = 4: loss -0.3752152597
+    # docs/methods/dissl.md "Test vectors", C = 4: loss -0.3752152597
     t = torch.tensor([[2., 0, 0, 0], [0, 2, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0]])
     s = torch.tensor([[1., 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]])
     loss = dissl_loss_multicrop(list(t.chunk(2)), list(s.chunk(2)))

@@ -1,6 +1,6 @@
 """Two gloo processes give the single-process loss and gradients of the whole
 batch: DISSL's gathered marginal (two crops, and multi-crop: 2 globals + 4
-locals) and CISSL's gathered teacher (METHODS.md 2.1, 2.2)."""
+locals) and CISSL's gathered teacher (docs/methods/dissl.md, docs/methods/cissl.md)."""
 import os
 import tempfile
 

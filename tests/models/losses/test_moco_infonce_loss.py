@@ -1,4 +1,4 @@
-"""MoCo's InfoNCE over a queue (METHODS.md 3.1, 3.5)."""
+"""MoCo's InfoNCE over a queue (docs/methods/moco_small.md)."""
 import math
 
 import pytest

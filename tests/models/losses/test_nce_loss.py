@@ -1,4 +1,4 @@
-"""CMC's NCE and softmax criteria: METHODS.md 4.5 vectors, float64 checks, gradients."""
+"""CMC's NCE and softmax criteria: docs/methods/cmc.md test vectors, float64 checks, gradients."""
 import math
 
 import pytest

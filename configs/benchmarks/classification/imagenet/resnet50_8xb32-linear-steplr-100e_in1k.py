@@ -1,4 +1,4 @@
-# MoCo's linear probe (main_lincls.py; METHODS.md §3.2): frozen ResNet-50,
+# MoCo's linear probe (main_lincls.py; docs/evaluation.md): frozen ResNet-50,
 # a plain linear layer ~ N(0, 0.01), SGD lr 30, momentum 0.9, wd 0, batch 256
 # = 8 x 32, x0.1 at epochs 60 and 80, 100 epochs.
 #

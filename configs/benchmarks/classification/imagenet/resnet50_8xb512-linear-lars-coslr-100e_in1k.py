@@ -1,4 +1,4 @@
-# MEC's linear probe (xinliu20/MEC benchmarks/linearprob; METHODS.md §1.4):
+# MEC's linear probe (xinliu20/MEC benchmarks/linearprob; docs/evaluation.md):
 # frozen ResNet-50, BatchNorm1d(2048, affine=False, eps=1e-6) before the
 # linear layer (the "MAE trick"), fc ~ N(0, 0.01) with zero bias, SGD in apex's
 # LARC (momentum 0.9, wd 0, trust 0.001, no clipping), batch 4096 = 8 x 512,

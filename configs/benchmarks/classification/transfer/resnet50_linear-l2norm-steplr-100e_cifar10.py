@@ -1,5 +1,5 @@
 # Linear transfer of an ImageNet-pre-trained ResNet-50 to CIFAR-10 with the
-# protocol of ssl-small's main_transfer.py (METHODS.md §3.2):
+# protocol of ssl-small's main_transfer.py (docs/evaluation.md):
 # frozen backbone in eval mode, features L2-normalised before the classifier
 # (fc ~ N(0, 0.01), zero bias), SGD lr 30, momentum 0.9, wd 0, batch 256,
 # 100 epochs, x0.1 at 60 / 80. Train: RandomResizedCrop(224, (0.6, 1), bicubic)
