@@ -122,25 +122,42 @@ def test_cissl_configs():
     assert student_bn.bias.requires_grad and student_bn.weight.requires_grad
     frozen = [n for n, p in head.named_parameters() if not p.requires_grad]
     assert frozen == ['teacher.mlp.%d.bias' % (len(head.teacher.mlp) - 1)]
-    cifar = load('cissl/cissl_resnet18_1xb256-200e_cifar10.py')
+    cifar = load('cissl/cissl_resnet18_1xb512-200e_cifar10.py')
     assert cifar.model.head.temperature == 0.07
 
 
-@pytest.mark.parametrize('name', ['dissl/dissl_resnet18_1xb256-200e_cifar10.py',
-                                  'cissl/cissl_resnet18_1xb256-200e_cifar10.py'])
-def test_cifar_recipe_is_issl_tinyimagenet(name):
+# batch: base_tin.sh sets 512; table1_distillation.sh (DISSL) overrides it with 256,
+# table1_contrastive.sh (CISSL) keeps it
+@pytest.mark.parametrize('name,batch', [('dissl/dissl_resnet18_1xb256-200e_cifar10.py', 256),
+                                        ('cissl/cissl_resnet18_1xb512-200e_cifar10.py', 512)])
+def test_cifar_recipe_is_issl_tinyimagenet(name, batch):
     cfg = load(name)
     opt = cfg.optim_wrapper
     assert (opt.optimizer.type, opt.optimizer.lr, opt.optimizer.weight_decay) == ('Adam', 2e-3, 1e-6)
     assert opt.clip_grad == dict(type='value', clip_value=2.)
-    assert cfg.model.backbone.type == 'ResNet_CIFAR' and cfg.train_dataloader.batch_size == 256
+    # config/main.yaml trainer.precision: 16 (Lightning's native AMP, dynamic loss scale)
+    assert opt.type == 'AmpOptimWrapper' and opt.loss_scale == 'dynamic'
+    assert opt.get('dtype') in (None, 'float16')
+    assert cfg.model.backbone.type == 'ResNet_CIFAR' and cfg.train_dataloader.batch_size == batch
     views = cfg.train_dataloader.dataset.pipeline[1]
     assert views.type == 'MultiView' and views.num_views == 2
     crop, flip, jitter, gray = views.transforms[0]
     assert crop.crop_ratio_range == (0.2, 1.) and crop.interpolation == 'bicubic'
+    assert crop.scale == 32 and flip.prob == 0.5
     j = jitter.transforms[0]
-    assert (j.brightness, j.contrast, j.saturation, j.hue, jitter.prob) == (0.4, 0.4, 0.4, 0.1, 0.8)
+    # ISSL simclr.py, "cifar10" branch: ColorJitter(0.2, 0.2, 0.2, 0.05)
+    assert (j.brightness, j.contrast, j.saturation, j.hue, jitter.prob) == (
+        0.2, 0.2, 0.2, 0.05, 0.8)
     assert gray.prob == 0.1
+
+
+@pytest.mark.parametrize('name', ['dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py',
+                                  'cissl/cissl_resnet18-w16_1xb128-2e_cifar10.py'])
+def test_quick_cifar_configs_share_the_views_and_train_in_fp32_on_a_cpu(name):
+    cfg = load(name)
+    assert cfg.optim_wrapper.type == 'OptimWrapper'
+    j = cfg.train_dataloader.dataset.dataset.pipeline[1].transforms[0][2].transforms[0]
+    assert (j.brightness, j.hue) == (0.2, 0.05)
 
 
 def _small_clusters(model_cfg, clusters=256):

@@ -46,7 +46,7 @@ def _fans(w):
     'cmc/cmc_resnet50v1_4xb32-240e_in1k.py',
     'cmc/cmc_resnet18-cifar-w0.5_1xb128-240e_cifar10.py',
     'dissl/dissl_resnet18_1xb256-200e_cifar10.py',
-    'cissl/cissl_resnet18_1xb256-200e_cifar10.py',
+    'cissl/cissl_resnet18_1xb512-200e_cifar10.py',
 ])
 def test_kaiming_fan_out_normal_and_every_gamma_one(config):
     backbone = _backbone(config)
