@@ -4,7 +4,7 @@
 _base_ = './mocosmall_resnet18_8xb64-200e_in1k.py'
 model = dict(
     backbone=dict(_delete_=True, type='MobileNetV3', arch='large',
-                  norm_cfg=dict(type='SyncBN', eps=1e-5, momentum=0.1)),
+                  norm_cfg=dict(type='BN', eps=1e-5, momentum=0.1)),
     neck=dict(in_channels=960, feat_channels=1280, feat_dropout=0.2))
 # The evaluation tools read that block's output (the official evaluation feature),
 # not the pooled backbone map; --representation backbone gives the latter.

@@ -13,7 +13,7 @@
 # BatchNorm is split into 8 groups of 64 (SplitBN: shuffle-BN on one GPU, as
 # the MoCo authors' CIFAR demo does). On N GPUs, where MoCo shuffles across
 # them, replace it in a child config (num_splits must go too):
-#   model = dict(backbone=dict(norm_cfg=dict(_delete_=True, type='SyncBN')))
+#   model = dict(backbone=dict(norm_cfg=dict(_delete_=True, type='BN')))  # per GPU, not SyncBN
 _base_ = [
     '../_base_/models/mocosmall_r18.py',
     '../_base_/datasets/cifar10_mocosmall.py',
