@@ -133,3 +133,13 @@ def test_tsne_tool_writes_a_png(workspace):
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     emb = torch.load(png.replace('.png', '.pth'), weights_only=True)
     assert emb['embedding'].shape == (24, 2) and emb['labels'].shape == (24, )
+    # the legend's names: the image folder's classes, saved by extract_features.py
+    assert emb['classes'] == ['class0', 'class1', 'class2', 'class3']
+    assert emb['implementation'] == 'scikit-learn TSNE'
+    png2 = str(workspace['root'] / 'tsne_named.png')
+    run_tool('tsne.py', out, '--split', 'test', '--out', png2, '--iters', 250, '--perplexity', 3,
+             '--classes', 'red,green,blue,grey')
+    assert torch.load(png2.replace('.png', '.pth'), weights_only=True)['classes'] == [
+        'red', 'green', 'blue', 'grey']
+    with pytest.raises(SystemExit, match='2 class names for labels up to 3'):
+        run_tool('tsne.py', out, '--out', png2, '--classes', 'a,b')

@@ -45,6 +45,15 @@ def parse_args():
     return p.parse_args()
 
 
+def dataset_classes(loader_cfg) -> list:
+    """The class names of a loader's dataset (``metainfo['classes']``), or []."""
+    if loader_cfg is None:
+        return []
+    from mmpretrain.registry import DATASETS
+    dataset = DATASETS.build(loader_cfg['dataset'])
+    return [str(c) for c in (dataset.metainfo.get('classes') or [])]
+
+
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -59,7 +68,9 @@ def main():
                                      args.stage, args.seed,
                                      strides=dict(train=args.train_stride, test=args.test_stride),
                                      representation=representation)
+    classes = dataset_classes(cfg.get('knn_test_dataloader') or cfg.get('knn_train_dataloader'))
     save_features(args.out, splits, config=args.config, checkpoint=args.checkpoint or 'random-init',
+                  classes=classes,
                   weights=args.weights, representation=representation, stage=args.stage,
                   seed=args.seed,
                   train_stride=args.train_stride, test_stride=args.test_stride)
