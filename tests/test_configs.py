@@ -93,7 +93,7 @@ def test_every_mec_config_builds_a_model_that_computes_a_loss(path):
 
 @pytest.mark.parametrize('name,shape', [('mec/mec_resnet18_1xb512-200e_cifar10.py', (3, 32, 32)),
                                         ('mec/mec_resnet18-w16_1xb256-4e_cifar10.py', (3, 32, 32)),
-                                        ('mec/mec_resnet18-w16_1xb256-4e_fashion-mnist.py',
+                                        ('mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py',
                                          (1, 28, 28))])
 def test_small_dataset_pipelines_make_two_views(name, shape):
     cfg = load(name)

@@ -20,16 +20,6 @@ BARE_REF = re.compile(r'(?<![\w/.:@-])([A-Z][A-Z0-9_]*\.md)(?![\w/])')
 LINK_REF = re.compile(r'\]\(([^)#\s]+\.md)(?:#[^)]*)?\)')
 OUTSIDE = re.compile(r'\.\./shared|/work/shared')
 
-# Files whose owners have the fix pending; each must still be broken (the second
-# test fails once it is fixed, so the entry gets removed).
-KNOWN_BROKEN = {
-    'docs/mec.md': 'points at METHODS.md (not in the repository) and ../shared/data',
-    'README.md': 'DATA=../shared/data in the data section',
-    'tools/quickstart.sh': 'DATA=../shared/data in its usage line',
-    'configs/_base_/datasets/cifar10_mec.py': '../shared/data in its header comment',
-}
-
-
 def scanned_files():
     for name in SCANNED_TOP:
         if os.path.exists(os.path.join(ROOT, name)):
@@ -75,18 +65,12 @@ def _read(rel):
 def test_every_referenced_document_exists_and_nothing_points_outside():
     bad = {}
     for rel in scanned_files():
-        if rel in KNOWN_BROKEN or rel == THIS_FILE:
+        if rel == THIS_FILE:
             continue
         found = problems(rel, _read(rel))
         if found:
             bad[rel] = found
     assert not bad, '\n'.join(f'{rel}:{p}' for rel, ps in sorted(bad.items()) for p in ps)
-
-
-@pytest.mark.parametrize('rel', sorted(KNOWN_BROKEN))
-def test_known_broken_files_are_still_broken(rel):
-    assert problems(rel, _read(rel)), (
-        f'{rel} no longer has a broken reference: remove it from KNOWN_BROKEN')
 
 
 def test_the_scan_finds_each_kind_of_broken_reference(tmp_path):

@@ -23,7 +23,7 @@ COSINE_CONFIGS = [
     ('configs/_base_/schedules/issl_adam_coslr_200e.py', 10, True),
     ('configs/_base_/schedules/issl_adam_coslr_2e_quick.py', 1, True),
     ('configs/_base_/schedules/mocosmall_sgd_coslr_200e.py', 0, False),
-    ('configs/mec/mec_resnet18-w16_1xb256-4e_fashion-mnist.py', 1, True),
+    ('configs/mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py', 1, True),
     ('configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py', 1, True),
     ('configs/mec/mec_resnet18_1xb512-200e_cifar10.py', 10, True),
     ('configs/cmc/cmc_resnet18-w8_1xb128-4e_cifar10.py', 0, True),

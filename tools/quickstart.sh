@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The main job, from a clean clone: set up the environment, pre-train MEC on a
 # small real dataset (single process, CPU or one GPU), and print the k-NN
-# accuracy of the trained network next to the same network at random
+# accuracy of the trained network next to its baselines under the same k-NN:
+# the raw and the centred pixel vectors, and the same network at random
 # initialisation.
 #
 #   bash tools/quickstart.sh                      # Fashion-MNIST (Debian's package)
 #   DATA=/path/to/tree bash tools/quickstart.sh   # ImageFolder: tree/train/<class>/*, tree/test/<class>/*
-#   DATA=../shared/data bash tools/quickstart.sh  # a folder with cifar10-{train,test}.tar.gz
+#   DATA=/path/to/archives bash tools/quickstart.sh  # a folder with cifar10-{train,test}.tar.gz
 #   bash tools/quickstart.sh train_cfg.max_epochs=8   # extra --cfg-options for training
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ PY=.venv/bin/python
 
 say "2/4 data"
 if [ "$DATA" = fashion-mnist ]; then
-  CONFIG=configs/mec/mec_resnet18-w16_1xb256-4e_fashion-mnist.py
+  CONFIG=${CONFIG:-configs/mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py}
   ROOT=data/fashion-mnist
   mkdir -p "$ROOT"
   for f in /usr/share/datasets/fashion-mnist/*-ubyte.gz; do
@@ -32,7 +33,7 @@ if [ "$DATA" = fashion-mnist ]; then
     [ -s "$out" ] || gunzip -c "$f" > "$out"
   done
 else
-  CONFIG=configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py
+  CONFIG=${CONFIG:-configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py}
   ROOT=$DATA
   if [ -f "$DATA/cifar10-train.tar.gz" ] && [ -f "$DATA/cifar10-test.tar.gz" ]; then
     ROOT=data/cifar10
@@ -47,8 +48,10 @@ else
   done
 fi
 ROOT=$(cd "$ROOT" && pwd)
-DATA_OPTS=(train_dataloader.dataset.dataset.data_root="$ROOT/" knn_train_dataloader.dataset.dataset.data_root="$ROOT/"
-           knn_test_dataloader.dataset.data_root="$ROOT/")
+# (each loader is InMemoryImages(dataset); the k-NN memory is a SpreadSubset inside it)
+DATA_OPTS=(train_dataloader.dataset.dataset.data_root="$ROOT/"
+           knn_train_dataloader.dataset.dataset.dataset.data_root="$ROOT/"
+           knn_test_dataloader.dataset.dataset.data_root="$ROOT/")
 echo "config: $CONFIG"
 echo "data:   $ROOT"
 
@@ -56,19 +59,29 @@ say "3/4 MEC pre-training (work dir $WORK_DIR)"
 $PY tools/train.py "$CONFIG" --work-dir "$WORK_DIR" --cfg-options "${DATA_OPTS[@]}" "$@"
 CKPT=$(cat "$WORK_DIR/last_checkpoint")
 
-say "4/4 k-NN: trained vs random initialisation"
-$PY tools/analysis/knn_eval.py "$CONFIG" "$CKPT" --out "$WORK_DIR/knn_trained.json" \
-    --cfg-options "${DATA_OPTS[@]}" > "$WORK_DIR/knn_trained.log"
-$PY tools/analysis/knn_eval.py "$CONFIG" --out "$WORK_DIR/knn_random_init.json" \
-    --cfg-options "${DATA_OPTS[@]}" > "$WORK_DIR/knn_random_init.log"
+say "4/4 k-NN: trained vs random initialisation vs the pixels themselves"
+knn() {  # knn NAME [CHECKPOINT] [options]: JSON and log in the work dir
+  local name=$1; shift
+  $PY tools/analysis/knn_eval.py "$CONFIG" "$@" --out "$WORK_DIR/knn_$name.json" \
+      --cfg-options "${DATA_OPTS[@]}" > "$WORK_DIR/knn_$name.log"
+}
+knn raw_pixels --pixels raw
+knn centred_pixels --pixels centred
+knn random_init
+knn trained "$CKPT"
 $PY - "$WORK_DIR" <<'PY'
 import json, sys
 d = sys.argv[1]
-trained = json.load(open(f'{d}/knn_trained.json'))
-random = json.load(open(f'{d}/knn_random_init.json'))
-print(f"k-NN top-1 on {trained['num_test']} test images, memory of {trained['num_train']} training "
-      f"images, {trained['feature_dim']}-d pooled backbone features:")
-print(f"{'':28s}{'MEC (' + trained['checkpoint'].split('/')[-1] + ')':>24s}{'random init':>14s}")
-for key in trained['weighted_knn']:
-    print(f"  weighted {key:18s}{trained['weighted_knn'][key]:23.2f}%{random['weighted_knn'][key]:13.2f}%")
+rows = [('MEC (' + json.load(open(f'{d}/knn_trained.json'))['checkpoint'].split('/')[-1] + ')',
+         'knn_trained'), ('random init', 'knn_random_init'), ('raw pixels', 'knn_raw_pixels'),
+        ('centred pixels', 'knn_centred_pixels')]
+res = {name: json.load(open(f'{d}/{stem}.json')) for name, stem in rows}
+first = res[rows[0][0]]
+print(f"k-NN top-1 (weighted, cosine) on {first['num_test']} test images, memory of "
+      f"{first['num_train']} training images; the network's {first['feature_dim']}-d pooled "
+      "features against the same network at random initialisation and the pixel vectors:")
+keys = list(first['weighted_knn'])
+print(f"{'':28s}" + ''.join(f'{k:>16s}' for k in keys))
+for name, _ in rows:
+    print(f'  {name:26s}' + ''.join(f"{res[name]['weighted_knn'][k]:15.2f}%" for k in keys))
 PY

@@ -86,7 +86,7 @@ def test_bf16_autocast_on_the_cpu_trains_with_the_loss_in_float32(tmp_path):
 
 
 @pytest.mark.parametrize('config,data', [
-    ('mec/mec_resnet18-w16_1xb256-4e_fashion-mnist.py', 'fashion-mnist'),
+    ('mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py', 'fashion-mnist'),
     ('mec/mec_resnet18-w16_1xb256-4e_cifar10.py', 'image-folder'),
 ])
 def test_main_job_configs_train_and_evaluate_on_tiny_data(config, data, tmp_path):

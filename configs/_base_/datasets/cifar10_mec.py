@@ -1,5 +1,5 @@
 # CIFAR-10 as an ImageFolder tree (data_root/train/<class>/*.jpg and
-# data_root/test/<class>/*.jpg, e.g. ../shared/data/cifar10-*.tar.gz unpacked).
+# data_root/test/<class>/*.jpg, e.g. cifar10-{train,test}.tar.gz unpacked).
 # MEC's asymmetric views scaled to 32 px: RandomResizedCrop(32, (0.2, 1)),
 # ColorJitter(0.4, 0.4, 0.2, 0.1) p=0.8, grayscale p=0.2, flip; view 2 adds
 # solarize p=0.2. No Gaussian blur: at 32 px a sigma of 0.1-2 px erases the
