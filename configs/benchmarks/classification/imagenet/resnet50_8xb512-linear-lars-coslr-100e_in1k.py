@@ -56,4 +56,6 @@ val_cfg = dict()
 test_cfg = dict()
 # lr above is for 8 x 512; `--auto-scale-lr` rescales it for another total batch
 auto_scale_lr = dict(base_batch_size=4096)
+# the official main_lincls.py's SyncBN: the classifier's BN over the whole 4096 batch
+sync_bn = 'torch'
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=3), logger=dict(interval=50))
