@@ -95,7 +95,24 @@ def merge_args(cfg, args):
         set_loader_defaults(cfg.get(name))
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    check_schedule_fits(cfg)
     return cfg
+
+
+def check_schedule_fits(cfg):
+    """A scheduler without ``end`` runs from its ``begin`` to ``max_epochs``: say
+    so by name when ``max_epochs`` leaves it no epoch (MMEngine's own error is
+    'end should be larger than begin')."""
+    max_epochs = cfg.get('train_cfg', {}).get('max_epochs')
+    schedulers = cfg.get('param_scheduler') or []
+    schedulers = [schedulers] if isinstance(schedulers, dict) else schedulers
+    for s in schedulers:
+        if (max_epochs is not None and s.get('by_epoch', True) and 'end' not in s
+                and s.get('begin', 0) >= max_epochs):
+            raise SystemExit(
+                f"train_cfg.max_epochs={max_epochs} leaves no epoch for {s['type']}, which "
+                f"starts after the warm-up at epoch {s['begin']}: train for more than "
+                f"{s['begin']} epochs")
 
 
 def protect_work_dir(cfg) -> None:

@@ -1,5 +1,6 @@
 """The evaluation tools build networks without MMEngine's per-parameter init report."""
 import logging
+import uuid
 
 from mmengine.logging import MMLogger
 
@@ -20,7 +21,10 @@ class _Records(logging.Handler):
 
 
 def _init_records(build):
-    logger = MMLogger.get_current_instance()  # where BaseModule reports
+    # a fresh current logger: BaseModule reports to the current one, and writes straight
+    # into its log file instead when an earlier Runner left one with a file handler
+    logger = MMLogger.get_instance(f'quiet-init-{uuid.uuid4().hex}')
+    assert MMLogger.get_current_instance() is logger
     logger.setLevel(logging.INFO)  # as in the tools, where the ~240 lines appeared
     handler = _Records()
     logger.addHandler(handler)

@@ -21,11 +21,11 @@ def run(*args, timeout=600):
 
 
 def data_options(root):
-    # the quick config wraps its training sets in SpreadSubset (dataset.dataset),
-    # which keeps all 16 images here
-    return [f'{k}.dataset.dataset.data_root={root}/' for k in
-            ('train_dataloader', 'knn_train_dataloader')] + [
-                f'knn_test_dataloader.dataset.data_root={root}/',
+    # the quick config's loaders are InMemoryImages(dataset); its k-NN memory is
+    # InMemoryImages(SpreadSubset(dataset)), which keeps all 16 images here
+    return [f'train_dataloader.dataset.dataset.data_root={root}/',
+            f'knn_train_dataloader.dataset.dataset.dataset.data_root={root}/',
+            f'knn_test_dataloader.dataset.dataset.data_root={root}/',
                 'train_dataloader.batch_size=8', 'default_hooks.checkpoint.interval=1',
                 'default_hooks.checkpoint.max_keep_ckpts=3', 'default_hooks.logger.interval=1', 'train_dataloader.num_workers=0',
                 'train_dataloader.persistent_workers=False', 'knn_train_dataloader.num_workers=0',
@@ -37,27 +37,27 @@ def trained(tmp_path_factory):
     data = make_image_folder(str(tmp_path_factory.mktemp('data')), classes=2, per_class=8)
     work = str(tmp_path_factory.mktemp('work'))
     opts = data_options(data)
+    # 2 epochs (the first is the warm-up), then resume the same job for a third
     run('tools/train.py', CONFIG, '--work-dir', work, '--cfg-options', *opts,
-        'train_cfg.max_epochs=1')
-    # resume the same job for a second epoch: the schedule continues from iteration 2
-    run('tools/train.py', CONFIG, '--work-dir', work, '--resume', '--cfg-options', *opts,
         'train_cfg.max_epochs=2')
+    run('tools/train.py', CONFIG, '--work-dir', work, '--resume', '--cfg-options', *opts,
+        'train_cfg.max_epochs=3')
     return data, work, opts
 
 
 def test_training_and_resume_write_checkpoints(trained):
     _, work, _ = trained
-    assert os.path.isfile(os.path.join(work, 'epoch_1.pth'))
-    assert os.path.isfile(os.path.join(work, 'epoch_2.pth'))
+    for epoch in (1, 2, 3):
+        assert os.path.isfile(os.path.join(work, f'epoch_{epoch}.pth'))
     with open(os.path.join(work, 'last_checkpoint')) as f:
-        assert f.read().strip().endswith('epoch_2.pth')
+        assert f.read().strip().endswith('epoch_3.pth')
     logs = [os.path.join(r, f) for r, _, fs in os.walk(work) for f in fs
             if f.endswith('.json') and f != 'scalars.json']
     iters = []
     for log in logs:
         with open(log) as f:
             iters += [json.loads(line)['iter'] for line in f if '"loss"' in line]
-    assert sorted(iters) == [1, 2, 3, 4]  # 16 images / batch 8 = 2 iterations an epoch
+    assert sorted(iters) == [1, 2, 3, 4, 5, 6]  # 16 images / batch 8 = 2 iterations an epoch
 
 
 def test_knn_eval_on_the_checkpoint_and_at_random_init(trained, tmp_path):
@@ -94,3 +94,17 @@ def test_the_compile_and_bf16_flags_set_the_config(monkeypatch):
     other = Config.fromfile(os.path.join(ROOT, 'configs/dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py'))
     with pytest.raises(SystemExit, match="MEC has; this config's model is 'DISSL'"):
         train.merge_args(other, train.parse_args([CONFIG, '--work-dir', '/tmp/w', '--compile']))
+
+
+def test_a_run_no_longer_than_the_warm_up_is_refused_by_name(monkeypatch):
+    from mmengine.config import Config
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    train = load_tool('tools/train.py')
+    args = train.parse_args([CONFIG, '--work-dir', '/tmp/w', '--cfg-options',
+                             'train_cfg.max_epochs=1'])
+    with pytest.raises(SystemExit, match=r'max_epochs=1 leaves no epoch for CosineAnnealingLR, '
+                                         r'which starts after the warm-up at epoch 1'):
+        train.merge_args(Config.fromfile(os.path.join(ROOT, CONFIG)), args)
+    args = train.parse_args([CONFIG, '--work-dir', '/tmp/w', '--cfg-options',
+                             'train_cfg.max_epochs=2'])
+    assert train.merge_args(Config.fromfile(os.path.join(ROOT, CONFIG)), args).train_cfg.max_epochs == 2
