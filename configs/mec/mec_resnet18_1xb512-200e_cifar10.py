@@ -10,7 +10,7 @@
 #   direction of a batch must hold less than eps^2 / d of its energy (1/32
 #   officially). ImageNet's 1000 classes allow that; 10 classes put about m/10
 #   there. The official ratio diverged within three epochs on an H100 with
-#   this recipe (loss to -200; issue #2) and in epoch 2 on Fashion-MNIST on a
+#   this recipe (loss to -200) and in epoch 2 on Fashion-MNIST on a
 #   CPU, where the Taylor guard measured rho(C) = 3.8 (docs/mec.md).
 # * eps^2 / d = 1/4 (1/lambda = m / 4 = 128 here) trained the 4-epoch
 #   Fashion-MNIST demo, but rho(C) crept up to 0.74 while the loss fell: the
