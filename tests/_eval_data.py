@@ -25,6 +25,14 @@ def make_image_folder(root, classes=4, per_class=6, size=16, seed=0, splits=('tr
     return root
 
 
+def write_idx(path, array):
+    """``array`` (uint8 values) as an IDX file, the format of (Fashion-)MNIST."""
+    header = bytes([0, 0, 8, array.ndim]) + b''.join(int(n).to_bytes(4, 'big')
+                                                      for n in array.shape)
+    with open(path, 'wb') as f:
+        f.write(header + np.asarray(array).astype(np.uint8).tobytes())
+
+
 def write_tiny_config(path, data_root, backbone=None):
     """A pre-training-style config with the k-NN loaders the tools read."""
     backbone = backbone or TINY_BACKBONE

@@ -8,7 +8,7 @@ from PIL import Image
 from mec_plugin.datasets import InMemoryImages
 from mec_plugin.registry import DATASETS
 
-from _eval_data import make_image_folder
+from _eval_data import make_image_folder, write_idx
 
 
 def _folder(root, **kw):
@@ -42,20 +42,13 @@ def test_grayscale_decoding_and_spread_subset(tmp_path):
     assert np.abs(data.images[2, 0].numpy().astype(int) - gray).max() <= 1
 
 
-def _write_idx(path, array):
-    header = bytes([0, 0, 8, array.ndim]) + b''.join(int(n).to_bytes(4, 'big')
-                                                      for n in array.shape)
-    with open(path, 'wb') as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
 def test_fashion_mnist_arrays_are_kept_as_they_are(tmp_path):
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (7, 28, 28))
     labels = rng.integers(0, 10, 7)
     for split in ('train', 't10k'):
-        _write_idx(tmp_path / f'{split}-images-idx3-ubyte', images)
-        _write_idx(tmp_path / f'{split}-labels-idx1-ubyte', labels)
+        write_idx(tmp_path / f'{split}-images-idx3-ubyte', images)
+        write_idx(tmp_path / f'{split}-labels-idx1-ubyte', labels)
     data = InMemoryImages(dict(type='FashionMNIST', data_root=str(tmp_path), test_mode=False,
                                download=False, pipeline=[]))
     assert data.images.shape == (7, 1, 28, 28)

@@ -10,26 +10,19 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mec_plugin  # noqa: F401
-from _eval_data import make_image_folder
+from _eval_data import make_image_folder, write_idx
 from _tiny import tiny_mec_model
 from _scripts import load_tool
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 
 
-def _write_idx(path, array):
-    header = bytes([0, 0, 8, array.ndim]) + b''.join(int(n).to_bytes(4, 'big')
-                                                      for n in array.shape)
-    with open(path, 'wb') as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
 def tiny_fashion_mnist(root, n=32):
     rng = np.random.default_rng(0)
     for split in ('train', 't10k'):
-        _write_idx(os.path.join(root, f'{split}-images-idx3-ubyte'),
+        write_idx(os.path.join(root, f'{split}-images-idx3-ubyte'),
                    rng.integers(0, 256, (n, 28, 28)))
-        _write_idx(os.path.join(root, f'{split}-labels-idx1-ubyte'), rng.integers(0, 10, n))
+        write_idx(os.path.join(root, f'{split}-labels-idx1-ubyte'), rng.integers(0, 10, n))
     return root
 
 
