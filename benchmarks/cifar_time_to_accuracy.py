@@ -170,13 +170,44 @@ def runner_step(model, optim_wrapper, schedulers, hook, runner, it: int, data: d
 
 
 # --------------------------------------------------------------------------- paths
+def _iters_per_epoch(n: int, batch: int) -> int:
+    if n // batch < 1:
+        raise ValueError(f'--batch {batch} is larger than the {n} training images')
+    return n // batch  # drop_last, as the config's loader
+
+
+def probe_step_seconds(cfg, args, device, train_bgr: torch.Tensor, warmup: int = 3,
+                       steps: int = 10) -> float:
+    """Seconds per device-path step, timed on a throwaway model (``--time-budget``)."""
+    from mec_plugin.datasets.gpu_augment import multiview_from_pipeline
+    views = multiview_from_pipeline(cfg.train_pipeline)
+    n = train_bgr.shape[0]
+    iters_per_epoch = _iters_per_epoch(n, args.batch)
+    model, optim_wrapper, schedulers, hook, runner = build_training(
+        cfg, args, device, iters_per_epoch, args.epochs)
+    data_gpu = train_bgr.to(device)
+    g = torch.Generator(device=device).manual_seed(args.seed + 1)
+    model.train()
+    for it in range(warmup + steps):
+        if it == warmup:
+            synchronize(device)
+            t0 = time.perf_counter()
+        idx = torch.randint(0, n, (args.batch,), device=device, generator=g)
+        rgb = data_gpu[idx].flip(1)
+        inputs = [v(rgb, g).flip(1) for v in views]
+        runner_step(model, optim_wrapper, schedulers, hook, runner, it,
+                    dict(inputs=inputs, data_samples=None))
+    synchronize(device)
+    seconds = (time.perf_counter() - t0) / steps
+    del model, optim_wrapper, data_gpu
+    return seconds
+
+
 def device_path(cfg, args, device, train_bgr: torch.Tensor) -> Dict:
     from mec_plugin.datasets.gpu_augment import multiview_from_pipeline
     views = multiview_from_pipeline(cfg.train_pipeline)
     n = train_bgr.shape[0]
-    iters_per_epoch = n // args.batch  # drop_last, as the config's loader
-    if iters_per_epoch < 1:
-        raise ValueError(f'--batch {args.batch} is larger than the {n} training images')
+    iters_per_epoch = _iters_per_epoch(n, args.batch)
     model, optim_wrapper, schedulers, hook, runner = build_training(
         cfg, args, device, iters_per_epoch, args.epochs)
     data_gpu = train_bgr.to(device)
@@ -290,6 +321,24 @@ def knn_top1(model, cfg, train_rgb, train_labels, test_rgb, test_labels, device,
                 seconds=time.perf_counter() - t0)
 
 
+def choose_epochs(cfg, args, device, train_rgb: torch.Tensor, t_start: float) -> Dict:
+    """Set ``args.epochs`` to what fits the time left of ``--time-budget``.
+
+    The k-NN pass is given the time of about two training epochs (it encodes
+    60,000 images once, without a backward pass) and 10 % of the rest is kept
+    as a margin for the epoch-to-epoch spread.
+    """
+    step_s = probe_step_seconds(cfg, args, device, train_rgb.flip(1))
+    epoch_s = step_s * _iters_per_epoch(train_rgb.shape[0], args.batch)
+    left = args.time_budget - (time.perf_counter() - t_start)
+    fit = int(0.9 * (left - 2 * epoch_s) // epoch_s)
+    cap = args.epochs
+    args.epochs = max(1, min(cap, fit))
+    return dict(time_budget_s=args.time_budget, seconds_left_after_probe=left,
+                step_seconds=step_s, estimated_epoch_seconds=epoch_s, max_epochs=cap,
+                epochs_chosen=args.epochs, fits=fit >= 1)
+
+
 # --------------------------------------------------------------------------- main
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
@@ -302,7 +351,11 @@ def parse_args(argv=None):
     parser.add_argument('--data-root', default=osp.join(ROOT, 'data/cifar10'))
     parser.add_argument('--tarballs', nargs='+',
                         default=[osp.join(ROOT, '.data'), osp.join(ROOT, '..', 'shared', 'data')])
-    parser.add_argument('--epochs', type=int)
+    parser.add_argument('--epochs', type=int,
+                        help='epochs to train; with --time-budget, the most it may choose')
+    parser.add_argument('--time-budget', type=float, metavar='SECONDS',
+                        help='choose the number of epochs from a timed probe so that the whole '
+                             'script (data, CPU-worker path, training, k-NN) fits in SECONDS')
     parser.add_argument('--batch', type=int, help="default: the config's (512)")
     parser.add_argument('--amp', choices=('bf16', 'fp32'),
                         help='default bf16 on CUDA, fp32 on the CPU')
@@ -331,6 +384,8 @@ def parse_args(argv=None):
     for k, v in (quick if args.quick else full).items():
         if getattr(args, k) is None:
             setattr(args, k, v)
+    if args.time_budget is not None and args.time_budget <= 0:
+        raise ValueError(f'--time-budget must be > 0 seconds, got {args.time_budget}')
     for name in ('epochs', 'cpu_iters', 'knn_k'):
         if getattr(args, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
@@ -370,10 +425,21 @@ def main(argv=None) -> Dict:
         print(f"CPU-worker pipeline: {record['cpu_worker_path']['images_per_s']:.1f} images/s "
               f"(loader alone {record['cpu_worker_path']['loader_only_images_per_s']:.1f})",
               flush=True)
+    if args.time_budget is not None:
+        record['budget'] = choose_epochs(cfg, args, device, train_rgb, t_start)
+        record['epochs'] = args.epochs
+        print(f"time budget {args.time_budget:.0f} s: {record['budget']['step_seconds'] * 1e3:.1f} "
+              f"ms/step in the probe, {args.epochs} epochs", flush=True)
     model, res = device_path(cfg, args, device, train_rgb.flip(1))
+    if len(res['epoch_seconds']) > 1:  # the first epoch holds the warm-up (cudnn autotuning)
+        steady = sum(res['epoch_seconds'][1:]) / (len(res['epoch_seconds']) - 1)
+    else:
+        steady = res['epoch_seconds'][0]
+    res['projected_seconds_200_epochs'] = 200 * steady
     record['device_path'] = res
     print(f"device path: {args.epochs} epochs in {res['train_seconds']:.1f} s, "
-          f"{res['images_per_s']:.1f} images/s", flush=True)
+          f"{res['images_per_s']:.1f} images/s; 200 epochs would take "
+          f"{res['projected_seconds_200_epochs']:.0f} s", flush=True)
     record['knn'] = knn_top1(model, cfg, train_rgb, torch.tensor(train_labels), test_rgb,
                              torch.tensor(test_labels), device, args)
     print(f"k-NN top-1 (k={record['knn']['k']}, T={args.knn_t}, cosine): "
@@ -382,9 +448,9 @@ def main(argv=None) -> Dict:
     if 'cpu_worker_path' in record:
         record['device_over_cpu_worker'] = (res['images_per_s']
                                             / record['cpu_worker_path']['images_per_s'])
-    record['target'] = dict(TARGET, applies=(device.type == 'cuda' and not args.quick
-                                             and args.epochs == TARGET['epochs']
-                                             and args.train_limit is None))
+    full_set = device.type == 'cuda' and not args.quick and args.train_limit is None
+    record['target'] = dict(TARGET, full_training_set=full_set,
+                            applies=full_set and args.epochs == TARGET['epochs'])
     if record['target']['applies']:
         record['target'].update(
             met_time=res['train_seconds'] <= TARGET['seconds'],

@@ -23,7 +23,7 @@ For each (m, d) and order n the script
 import argparse
 import os
 import sys
-from typing import Callable, Dict
+from typing import Callable, Dict, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -228,6 +228,16 @@ def bench_cuda_graph(order, lamda_inv, p, z, ref_val, entry, args, device) -> Di
         return dict(error=f'{type(e).__name__}: {str(e).splitlines()[0][:300]}')
 
 
+def _parse_shape(text: str) -> Tuple[int, int]:
+    try:
+        m, d = (int(v) for v in text.lower().split('x'))
+    except ValueError:
+        raise ValueError(f"--shapes takes MxD pairs such as 4096x2048, got {text!r}") from None
+    if m < 2 or d < 1:
+        raise ValueError(f'--shapes {text}: m must be >= 2 and d >= 1')
+    return m, d
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -238,6 +248,8 @@ def parse_args(argv=None):
     parser.add_argument('--quick', action='store_true', help='toy sizes and few repetitions')
     parser.add_argument('--ms', type=int, nargs='+', help='batch sizes m')
     parser.add_argument('--ds', type=int, nargs='+', help='embedding widths d')
+    parser.add_argument('--shapes', nargs='+', metavar='MxD',
+                        help='(m, d) pairs such as 4096x2048, instead of every --ms x --ds pair')
     parser.add_argument('--orders', type=int, nargs='+', help='Taylor orders (>= 2)')
     parser.add_argument('--warmup', type=int)
     parser.add_argument('--reps', type=int)
@@ -251,9 +263,15 @@ def parse_args(argv=None):
     parser.add_argument('--out', help='JSON file to write')
     args = parser.parse_args(argv)
     preset = QUICK if args.quick else FULL
-    for key in ('ms', 'ds', 'orders', 'warmup', 'reps'):
+    for key in ('orders', 'warmup', 'reps'):
         if getattr(args, key) is None:
             setattr(args, key, preset[key])
+    if args.shapes:
+        if args.ms or args.ds:
+            raise ValueError('--shapes replaces --ms / --ds: give one or the other')
+        args.pairs = [_parse_shape(text) for text in args.shapes]
+    else:
+        args.pairs = [(m, d) for m in (args.ms or preset['ms']) for d in (args.ds or preset['ds'])]
     if any(n < 2 for n in args.orders):
         raise ValueError(f'--orders must all be >= 2, got {args.orders}')
     if args.reps < 1:
@@ -272,9 +290,8 @@ def main(argv=None) -> Dict:
                          + ('CUDA events' if device.type == 'cuda' else 'perf_counter') + ')',
                   reference='official form: m x m C, repeated products, trace of the sum',
                   shapes=[])
-    for m in args.ms:
-        for d in args.ds:
-            record['shapes'].append(bench_shape(m, d, args.orders, args, device, dtype))
+    for m, d in args.pairs:
+        record['shapes'].append(bench_shape(m, d, args.orders, args, device, dtype))
     checks = [e[md]['agree'] for s in record['shapes'] for e in s['taylor'].values()
               for md in TAYLOR_MODES] + [s['exact']['agree'] for s in record['shapes']]
     record['all_agree'] = all(checks)

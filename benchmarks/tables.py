@@ -136,15 +136,26 @@ def cifar_tables(record: Dict) -> List[str]:
     lines = header(record)
     dev, cpu, knn = record['device_path'], record.get('cpu_worker_path', {}), record['knn']
     lines += ['| epochs | batch | precision | device-path s | device-path images/s '
-              '| CPU-worker images/s (loader alone) | device / CPU-worker | k-NN top-1 % |',
-              '|' + ' --- |' * 8,
+              '| CPU-worker images/s (loader alone) | device / CPU-worker | k-NN top-1 % '
+              '| 200 epochs, projected s |',
+              '|' + ' --- |' * 9,
               f"| {record['epochs']} | {record['batch']} | {record['amp']} "
               f"| {_f(dev['train_seconds'], 1)} | {_f(dev['images_per_s'], 0)} "
               f"| {_f(cpu.get('images_per_s'), 0)} ({_f(cpu.get('loader_only_images_per_s'), 0)}) "
-              f"| {_f(record.get('device_over_cpu_worker'))}× | {_f(knn['knn_top1'])} |"]
+              f"| {_f(record.get('device_over_cpu_worker'))}× | {_f(knn['knn_top1'])} "
+              f"| {_f(dev.get('projected_seconds_200_epochs'), 0)} |"]
+    if record.get('budget'):
+        b = record['budget']
+        lines += ['', f"Epochs chosen for a {b['time_budget_s']:.0f} s budget from a probe of "
+                      f"{b['step_seconds'] * 1e3:.1f} ms/step (at most {b['max_epochs']})."]
     t = record['target']
     applies = t.get('applies', False)
+    projected = dev.get('projected_seconds_200_epochs')
+    on_gpu_full_set = _on_gpu(record) and t.get('full_training_set', applies)
     lines += ['', 'Targets:',
+              _target(f"{t['epochs']} epochs projected from the steady epoch time ≤ "
+                      f"{t['seconds']:.0f} s", f"{_f(projected, 0)} s", on_gpu_full_set,
+                      projected, _at_most(projected, t['seconds'])),
               _target(f"{t['epochs']} epochs in ≤ {t['seconds']:.0f} s",
                       f"{_f(dev['train_seconds'], 1)} s", applies, dev['train_seconds'],
                       t.get('met_time')),
