@@ -321,17 +321,38 @@ def knn_top1(model, cfg, train_rgb, train_labels, test_rgb, test_labels, device,
                 seconds=time.perf_counter() - t0)
 
 
+@torch.no_grad()
+def knn_baselines(cfg, args, device, train_rgb, train_labels, test_rgb, test_labels) -> Dict:
+    """The same k-NN on the pixels themselves (raw, and centred on the training
+    set's mean image) and on the untrained network of the same seed: what a
+    trained backbone's figure is read against."""
+    from mec_plugin.evaluation import knn_predict
+    out = {}
+    train_x, test_x = train_rgb.flatten(1).float(), test_rgb.flatten(1).float()
+    k = min(args.knn_k, train_x.shape[0])
+    for name, shift in (('raw_pixels', None), ('centred_pixels', train_x.mean(0))):
+        a, b = (train_x, test_x) if shift is None else (train_x - shift, test_x - shift)
+        pred = knn_predict(a.to(device), train_labels.to(device), b.to(device), k=k,
+                           metric='cosine', weighting='exp', temperature=args.knn_t,
+                           num_classes=10)
+        out[name] = 100.0 * (pred.cpu() == test_labels).float().mean().item()
+    model = build_training(cfg, args, device, 1, 1)[0]  # same seed: the trained run's start
+    out['random_init'] = knn_top1(model, cfg, train_rgb, train_labels, test_rgb, test_labels,
+                                  device, args)['knn_top1']
+    return out
+
+
 def choose_epochs(cfg, args, device, train_rgb: torch.Tensor, t_start: float) -> Dict:
     """Set ``args.epochs`` to what fits the time left of ``--time-budget``.
 
-    The k-NN pass is given the time of about two training epochs (it encodes
-    60,000 images once, without a backward pass) and 10 % of the rest is kept
+    The k-NN pass and its baselines are given the time of about three training
+    epochs (each encodes 60,000 images once, without a backward pass) and 10 % of the rest is kept
     as a margin for the epoch-to-epoch spread.
     """
     step_s = probe_step_seconds(cfg, args, device, train_rgb.flip(1))
     epoch_s = step_s * _iters_per_epoch(train_rgb.shape[0], args.batch)
     left = args.time_budget - (time.perf_counter() - t_start)
-    fit = int(0.9 * (left - 2 * epoch_s) // epoch_s)
+    fit = int(0.9 * (left - 3 * epoch_s) // epoch_s)
     cap = args.epochs
     args.epochs = max(1, min(cap, fit))
     return dict(time_budget_s=args.time_budget, seconds_left_after_probe=left,
@@ -444,6 +465,11 @@ def main(argv=None) -> Dict:
                              torch.tensor(test_labels), device, args)
     print(f"k-NN top-1 (k={record['knn']['k']}, T={args.knn_t}, cosine): "
           f"{record['knn']['knn_top1']:.2f} %", flush=True)
+    record['knn_baselines'] = knn_baselines(cfg, args, device, train_rgb, torch.tensor(train_labels),
+                                            test_rgb, torch.tensor(test_labels))
+    print('same k-NN, baselines: ' + ', '.join(f'{k} {v:.2f} %'
+                                                for k, v in record['knn_baselines'].items()),
+          flush=True)
     record['total_seconds'] = time.perf_counter() - t_start
     if 'cpu_worker_path' in record:
         record['device_over_cpu_worker'] = (res['images_per_s']

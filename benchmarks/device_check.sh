@@ -78,7 +78,7 @@ fi
 
 RECORDS=$(ls "$OUT"/mec_loss.json "$OUT"/train_step.json "$OUT"/cifar_tta.json 2>/dev/null)
 if [ -n "$RECORDS" ]; then
-  $PY benchmarks/tables.py $RECORDS > "$OUT/tables.md" || FAILED+=(tables)
+  $PY benchmarks/tables.py $RECORDS > "${OUT}/tables.md" || FAILED+=(tables)
 fi
 echo "device check done in $(elapsed) s; failed: ${FAILED[*]:-none}"
 [ ${#FAILED[@]} = 0 ]

@@ -144,6 +144,12 @@ def cifar_tables(record: Dict) -> List[str]:
               f"| {_f(cpu.get('images_per_s'), 0)} ({_f(cpu.get('loader_only_images_per_s'), 0)}) "
               f"| {_f(record.get('device_over_cpu_worker'))}× | {_f(knn['knn_top1'])} "
               f"| {_f(dev.get('projected_seconds_200_epochs'), 0)} |"]
+    if record.get('knn_baselines'):
+        b = record['knn_baselines']
+        lines += ['', 'The same k-NN on raw pixels: ' + _f(b['raw_pixels']) + ' %, centred pixels: '
+                  + _f(b['centred_pixels']) + ' %, the untrained network (same seed): '
+                  + _f(b['random_init']) + ' %'
+                  + (f" ({b['note']})" if b.get('note') else '') + '.']
     if record.get('budget'):
         b = record['budget']
         lines += ['', f"Epochs chosen for a {b['time_budget_s']:.0f} s budget from a probe of "

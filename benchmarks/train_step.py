@@ -100,6 +100,9 @@ def plugin_config(args):
         model.neck.update(in_channels=512, hid_channels=args.quick_dim, out_channels=args.quick_dim)
         model.head.predictor.update(in_channels=args.quick_dim, hid_channels=args.quick_dim // 4,
                                     out_channels=args.quick_dim)
+    elif args.depth in (18, 34):  # the headline heads on a basic-block backbone (512 channels)
+        model.backbone.depth = args.depth
+        model.neck.update(in_channels=512)
     model.data_preprocessor = cfg.data_preprocessor
     return cfg
 
@@ -216,7 +219,8 @@ def repeated_product_trace(p, z, lamda_inv: float, order: int = 4):
 
 
 def plain_path(args, device, amp: bool, channels_last: bool) -> Dict:
-    depth, dim, pred = (18, args.quick_dim, args.quick_dim // 4) if args.quick else (50, 2048, 512)
+    depth, dim, pred = (18, args.quick_dim, args.quick_dim // 4) if args.quick else (
+        args.depth, 2048, 512)
     model = PlainMEC(depth, dim, pred).to(device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
@@ -312,6 +316,9 @@ def parse_args(argv=None):
                         help='ResNet-18 models with narrow heads at 16 px, batch 4, two steps')
     parser.add_argument('--batch', type=int, help='images per step (default 128; 4 with --quick)')
     parser.add_argument('--size', type=int, help='view side (default 224; 32 with --quick)')
+    parser.add_argument('--depth', type=int, default=50, choices=(18, 34, 50, 101, 152),
+                        help='ResNet depth of the plugin and plain paths (default 50; 18 with '
+                             '--quick); the heads stay 2048-d')
     parser.add_argument('--warmup', type=int)
     parser.add_argument('--iters', type=int)
     parser.add_argument('--paths', nargs='+', default=['plugin', 'plain', 'byol'],
@@ -359,6 +366,7 @@ def main(argv=None) -> Dict:
     init_default_scope('mmpretrain')
     record = dict(benchmark='train_step', **env_info(device), quick=args.quick,
                   batch=args.batch, size=args.size, warmup=args.warmup, iters=args.iters,
+                  depth=18 if args.quick else args.depth,
                   hooks=not args.no_hooks, results={})
     runs = []
     for prec in args.precisions:

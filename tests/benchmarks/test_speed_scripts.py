@@ -30,29 +30,48 @@ def _tiny_cifar(root, per_class_train=24, per_class_test=4, classes=10):
 
 
 @pytest.fixture(scope='module')
-def runs(tmp_path_factory):
-    """Start the three scripts at once (they mostly wait on imports), collect each."""
+def dry_run(tmp_path_factory):
+    """``benchmarks/device_check.sh --dry-run``: the device check's every step at toy
+    sizes on the CPU, so that a broken step shows here and not in a GPU lease."""
     tmp = tmp_path_factory.mktemp('bench')
     data = _tiny_cifar(str(tmp / 'cifar'))
-    cmds = {
-        'mec_loss': ['benchmarks/mec_loss.py'],
-        'train_step': ['benchmarks/train_step.py', '--fused'],
-        'cifar': ['benchmarks/cifar_time_to_accuracy.py', '--data-root', data,
-                  '--train-limit', '240', '--test-limit', '40', '--batch', '40'],
-    }
-    procs = {}
-    for name, cmd in cmds.items():
-        out = str(tmp / f'{name}.json')
-        procs[name] = (out, subprocess.Popen(
-            [sys.executable] + cmd + ['--device', 'cpu', '--quick', '--out', out], cwd=ROOT,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    out = tmp / 'out'
+    env = dict(os.environ, OUT=str(out), CIFAR_DATA=data, PYTHON=sys.executable)
+    proc = subprocess.run(['bash', 'benchmarks/device_check.sh', '--dry-run'], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return out, proc.stdout
+
+
+@pytest.fixture(scope='module')
+def runs(dry_run):
+    out, _ = dry_run
+    names = dict(mec_loss='mec_loss.json', train_step='train_step.json', cifar='cifar_tta.json')
     results = {}
-    for name, (out, proc) in procs.items():
-        log, _ = proc.communicate(timeout=300)
-        assert proc.returncode == 0, f'{name} failed:\n{log[-3000:]}'
-        with open(out) as f:
+    for name, file in names.items():
+        with open(out / file) as f:
             results[name] = json.load(f)
     return results
+
+
+def test_device_check_dry_run_writes_log_tables_and_no_failure(dry_run, runs):
+    out, log = dry_run
+    assert 'failed: none' in log.splitlines()[-1]
+    assert (out / 'device_check.log').read_text().strip().splitlines()[-1] == \
+        log.strip().splitlines()[-1]
+    tables = (out / 'tables.md').read_text()
+    for record in runs.values():
+        assert f"`{record['command']}`" in tables
+
+
+@pytest.mark.parametrize('argv,env,message', [
+    (['--bogus'], dict(OUT='/tmp/x'), "unknown argument '--bogus'"),
+    (['--dry-run'], dict(OUT=''), 'set OUT'),
+])
+def test_device_check_refuses_bad_calls(argv, env, message):
+    proc = subprocess.run(['bash', 'benchmarks/device_check.sh'] + argv, cwd=ROOT,
+                          env=dict(os.environ, **env), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr
 
 
 def _check_env(record):
@@ -105,8 +124,16 @@ def test_cifar_script_trains_and_evaluates_both_paths(runs):
     _check_env(r)
     assert r['data']['num_train'] == 240 and r['data']['num_test'] == 40
     dev = r['device_path']
-    assert dev['iters'] == 6 and dev['iters_per_epoch'] == 6 and dev['loss_finite'] is True
-    assert _positive(dev['images_per_s']) and len(dev['epoch_seconds']) == 1
+    # the epochs come from a timed probe within the budget, at most the dry run's 2
+    budget = r['budget']
+    assert budget['max_epochs'] == 2 and r['epochs'] == budget['epochs_chosen'] in (1, 2)
+    assert _positive(budget['step_seconds']) and budget['time_budget_s'] > 0
+    assert dev['iters_per_epoch'] == 6 and dev['iters'] == 6 * r['epochs']
+    assert dev['loss_finite'] is True and len(dev['epoch_seconds']) == r['epochs']
+    assert _positive(dev['images_per_s']) and _positive(dev['projected_seconds_200_epochs'])
+    base = r['knn_baselines']
+    assert set(base) == {'raw_pixels', 'centred_pixels', 'random_init'}
+    assert all(0 <= v <= 100 for v in base.values())
     cpu = r['cpu_worker_path']
     assert _positive(cpu['images_per_s']) and _positive(cpu['loader_only_images_per_s'])
     assert _positive(r['device_over_cpu_worker'])
