@@ -1,7 +1,8 @@
 """Pooled backbone features of a dataset, for k-NN, retrieval and statistics.
 
-Checkpoints accepted by :func:`build_backbone` (the format is detected from
-the keys, see :func:`find_backbone_weights`):
+Checkpoints accepted by :func:`build_backbone` (the file is read once and the
+format detected from its keys, see
+:func:`mec_plugin.utils.checkpoint.find_backbone_weights`):
 
 * this plugin's Runner checkpoints (``backbone.*``, EMA teacher
   ``teacher.module.0.*``);
@@ -25,18 +26,12 @@ import torch.nn as nn
 from torch import Tensor
 
 from mec_plugin.registry import MODELS
-from mec_plugin.utils.checkpoint import PLUGIN_PREFIXES
-
-# Where each kind of weights lives inside a checkpoint of this plugin
-# (student ``backbone.*``; EMA teacher ``teacher.module.0.*`` of
-# ForeachCosineEMA(Sequential(backbone, neck))). One table for the evaluation
-# tools and the converters, kept in the import-free checkpoint module.
-WEIGHT_PREFIXES = PLUGIN_PREFIXES
-# Other EMA copies of the backbone that 'teacher' also finds: MoCo's key
-# encoder (mmpretrain's MoCo and the plugin's MoCoSmall, ``encoder_k`` =
-# ExponentialMovingAverage(Sequential(backbone, neck))).
-OTHER_TEACHER_PREFIXES = ('encoder_k.module.0.', )
-
+# Checkpoint reading and format detection live in mec_plugin.utils.checkpoint;
+# the names are re-exported here, where the evaluation tools have always found them.
+from mec_plugin.utils.checkpoint import (CLASSIFIER_PREFIXES, FOREIGN_PREFIXES,  # noqa: F401
+                                         OTHER_TEACHER_PREFIXES, WEIGHT_PREFIXES,
+                                         backbone_state_dict, find_backbone_weights,
+                                         load_checkpoint_file, neck_state_dict)
 
 #: what the evaluation tools can read: the backbone, or the backbone and the
 #: pre-training config's neck (its weights under ``neck.*``, or the teacher's
@@ -45,105 +40,6 @@ REPRESENTATIONS = ('backbone', 'backbone+neck')
 #: the tools' --representation help
 REPRESENTATION_HELP = ("what to read: the backbone, or the config's model.neck on top of it "
                        "(default: the config's eval_representation, else 'backbone')")
-
-
-def _prefix_for(state_dict: Dict[str, Tensor], weights: str) -> str:
-    prefix = WEIGHT_PREFIXES[weights]
-    if weights == 'teacher' and not any(k.startswith(prefix) for k in state_dict):
-        for other in OTHER_TEACHER_PREFIXES:
-            if any(k.startswith(other) for k in state_dict):
-                return other
-    return prefix
-
-
-def backbone_state_dict(state_dict: Dict[str, Tensor], weights: str = 'student') -> Dict[str, Tensor]:
-    """The backbone's weights from a full checkpoint's ``state_dict``.
-
-    Args:
-        weights (str): 'student' (``backbone.*``) or 'teacher' (the EMA copy,
-            ``teacher.module.0.*``).
-    """
-    if weights not in WEIGHT_PREFIXES:
-        raise ValueError(f"weights must be one of {tuple(WEIGHT_PREFIXES)}, got '{weights}'")
-    prefix = _prefix_for(state_dict, weights)
-    out = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
-    if not out:
-        found = sorted({k.split('.')[0] for k in state_dict})
-        raise KeyError(f"no '{prefix}*' keys in the checkpoint (its top-level keys: {found}); "
-                       f"is it a checkpoint of a plugin algorithm with {weights} weights?")
-    return out
-
-
-# Prefixes of the backbone in checkpoints of other code bases, tried in order
-# when the plugin's own prefix is absent.
-FOREIGN_PREFIXES = ('backbone.', 'module.encoder_q.', 'module.encoder.', 'encoder_q.', 'encoder.',
-                    'module.')
-# Heads that torchvision / official encoders keep inside the backbone's namespace.
-CLASSIFIER_PREFIXES = ('fc.', 'head.', 'classifier.')
-
-
-def neck_state_dict(state_dict: Dict[str, Tensor],
-                    weights: str = 'student') -> Dict[str, Tensor]:
-    """The pre-training neck's weights from a plugin / mmpretrain checkpoint.
-
-    The student's neck is ``neck.*``; an EMA copy ``Sequential(backbone,
-    neck)`` keeps it at index 1 (``teacher.module.1.*``, ``encoder_k.module.1.*``).
-    """
-    if weights not in WEIGHT_PREFIXES:
-        raise ValueError(f"weights must be one of {tuple(WEIGHT_PREFIXES)}, got '{weights}'")
-    backbone_prefix = _prefix_for(state_dict, weights)
-    prefix = 'neck.' if backbone_prefix == 'backbone.' else backbone_prefix.replace(
-        '.module.0.', '.module.1.')
-    out = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
-    if not out:
-        found = sorted({k.split('.')[0] for k in state_dict})
-        raise KeyError(f"representation 'backbone+neck' needs the neck's weights, but the "
-                       f"checkpoint has no '{prefix}*' keys (its top-level keys: {found}); "
-                       "only plugin / mmpretrain checkpoints of the config's algorithm carry them")
-    return out
-
-
-def find_backbone_weights(state_dict: Dict[str, Tensor],
-                          weights: str = 'student') -> Tuple[Dict[str, Tensor], str]:
-    """The backbone's weights from a checkpoint of any supported format.
-
-    Returns:
-        (state dict without prefix and classifier, a name of the format found)
-    """
-    if weights not in WEIGHT_PREFIXES:
-        raise ValueError(f"weights must be one of {tuple(WEIGHT_PREFIXES)}, got '{weights}'")
-    prefix = _prefix_for(state_dict, weights)
-    if any(k.startswith(prefix) for k in state_dict):
-        return backbone_state_dict(state_dict, weights), f'prefix {prefix!r}'
-    if weights == 'teacher':
-        raise KeyError(f"no '{prefix}*' (or MoCo 'encoder_k.module.0.*') keys: only the EMA "
-                       "teacher / key encoder of a plugin or mmpretrain MoCo checkpoint qualifies")
-    for foreign in FOREIGN_PREFIXES:
-        sub = {k[len(foreign):]: v for k, v in state_dict.items() if k.startswith(foreign)}
-        if sub and any(k.startswith('conv1.') or k.startswith('layer1.') for k in sub):
-            return _drop_classifier(sub), f'prefix {foreign!r}'
-    if any(k.startswith('conv1.') for k in state_dict):  # a bare (torchvision-style) ResNet
-        return _drop_classifier(dict(state_dict)), 'bare backbone'
-    found = sorted({k.split('.')[0] for k in state_dict})
-    raise KeyError(f'cannot find backbone weights in the checkpoint (top-level keys: {found})')
-
-
-def _drop_classifier(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
-    return {k: v for k, v in state_dict.items() if not k.startswith(CLASSIFIER_PREFIXES)}
-
-
-def load_checkpoint_file(checkpoint: str, map_location: str = 'cpu') -> Dict[str, Tensor]:
-    """The ``state_dict`` of a checkpoint file (Runner checkpoints included).
-
-    Loaded as MMEngine's local loader does once the plugin is imported:
-    safely, with the allow-list of :mod:`mec_plugin.utils.safe_checkpoint`.
-    """
-    from mec_plugin.utils.safe_checkpoint import load_from_local
-    ckpt = load_from_local(checkpoint, map_location=map_location)
-    for key in ('state_dict', 'model'):
-        if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
-            return ckpt[key]
-    return ckpt
 
 
 def _build_without_syncbn(module_cfg: dict) -> nn.Module:
@@ -193,17 +89,23 @@ def _load_exactly(module: nn.Module, state: Dict[str, Tensor], checkpoint: str,
 
 
 def build_backbone(backbone_cfg: dict, checkpoint: Optional[str] = None,
-                   weights: str = 'student', map_location: str = 'cpu') -> nn.Module:
+                   weights: str = 'student', map_location: str = 'cpu',
+                   state_dict: Optional[Dict[str, Tensor]] = None) -> nn.Module:
     """Build a backbone from its config and load its weights from a checkpoint.
 
     Without a checkpoint the network keeps its random initialisation (a
     baseline every representation should beat). Missing or unexpected keys
-    raise, naming them.
+    raise, naming them. ``state_dict``: the checkpoint's already loaded
+    ``state_dict`` (:func:`load_checkpoint_file`), so that a caller that needs
+    more from the file reads it only once; ``checkpoint`` then only names it
+    in messages.
     """
     backbone = _build_without_syncbn(backbone_cfg)
-    if checkpoint is not None:
-        state, _ = find_backbone_weights(load_checkpoint_file(checkpoint, map_location), weights)
-        _load_exactly(backbone, state, checkpoint, 'backbone')
+    if state_dict is None and checkpoint is not None:
+        state_dict = load_checkpoint_file(checkpoint, map_location)
+    if state_dict is not None:
+        state, _ = find_backbone_weights(state_dict, weights)
+        _load_exactly(backbone, state, checkpoint or 'the checkpoint', 'backbone')
     return backbone
 
 
@@ -241,14 +143,17 @@ def build_encoder(model_cfg: dict, checkpoint: Optional[str] = None, weights: st
     if representation not in REPRESENTATIONS:
         raise ValueError(f"representation must be one of {REPRESENTATIONS}, "
                          f"got '{representation}'")
-    backbone = build_backbone(model_cfg['backbone'], checkpoint, weights, map_location)
+    if representation == 'backbone+neck' and not model_cfg.get('neck'):
+        raise KeyError("representation 'backbone+neck': the config's model has no neck")
+    # read once: the backbone and the neck come from the same state_dict
+    loaded = None if checkpoint is None else load_checkpoint_file(checkpoint, map_location)
+    backbone = build_backbone(model_cfg['backbone'], checkpoint, weights, map_location,
+                              state_dict=loaded)
     if representation == 'backbone':
         return backbone
-    if not model_cfg.get('neck'):
-        raise KeyError("representation 'backbone+neck': the config's model has no neck")
     neck = _build_without_syncbn(model_cfg['neck'])
-    if checkpoint is not None:
-        state = neck_state_dict(load_checkpoint_file(checkpoint, map_location), weights)
+    if loaded is not None:
+        state = neck_state_dict(loaded, weights)
         _load_exactly(neck, state, checkpoint, 'neck')
     return BackboneWithNeck(backbone, neck)
 

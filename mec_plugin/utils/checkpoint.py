@@ -1,7 +1,21 @@
-"""Key maps between the checkpoint formats a MEC ResNet backbone comes in.
+"""Checkpoint formats of a ResNet backbone: reading, detection, key maps.
 
-Pure functions on ``{name: tensor}`` dicts; nothing here loads or saves files
+The one module that reads checkpoint files for the evaluation tools, the
+converters and the warm-start hook (:func:`load_checkpoint_file`, through the
+plugin's safe loader, :mod:`mec_plugin.utils.safe_checkpoint`) and that tells
+checkpoint formats apart. A file is read once; everything else here works on
+the loaded ``{name: tensor}`` dict. Nothing here saves files
 (``tools/model_converters/`` does that) or builds a network.
+
+Two questions are asked of a loaded ``state_dict``:
+
+* *Where is the backbone?* -- :func:`find_backbone_weights`, for the
+  evaluation tools: lenient, it takes the plugin's and mmpretrain's
+  ``backbone.*``, the EMA teacher, MoCo's key encoder, the official MoCo /
+  MEC / ssl-small encoders and bare or torchvision ResNets.
+* *Which format is it?* -- :func:`detect_format`, for the converters: strict,
+  it names one of the formats below, and :func:`to_backbone` then checks
+  that nothing else is in the file.
 
 Formats (``detect_format`` tells them apart):
 
@@ -30,9 +44,11 @@ stray keys) and the stem check -- a CIFAR ResNet's 3x3 stem does not fit the
 """
 import re
 from collections import OrderedDict
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from torch import Tensor
+
+from mec_plugin.utils import safe_checkpoint
 
 StateDict = Dict[str, Tensor]
 
@@ -46,9 +62,21 @@ RESNET_DEPTHS = {
 }
 DEPTH_SETTINGS = {depth: (block, blocks) for (block, blocks), depth in RESNET_DEPTHS.items()}
 
-#: where the backbone lives in a plugin checkpoint (the one table; the
-#: evaluation tools use it as ``features.WEIGHT_PREFIXES``).
-PLUGIN_PREFIXES = {'student': 'backbone.', 'teacher': 'teacher.module.0.'}
+#: where each kind of weights lives in a checkpoint of this plugin: student
+#: ``backbone.*``; EMA teacher ``teacher.module.0.*`` of
+#: ``ForeachCosineEMA(Sequential(backbone, neck))``.
+WEIGHT_PREFIXES = {'student': 'backbone.', 'teacher': 'teacher.module.0.'}
+PLUGIN_PREFIXES = WEIGHT_PREFIXES  # the same table, under the converters' name
+#: other EMA copies of the backbone that 'teacher' also finds: MoCo's key
+#: encoder (mmpretrain's MoCo and the plugin's MoCoSmall, ``encoder_k`` =
+#: ``ExponentialMovingAverage(Sequential(backbone, neck))``).
+OTHER_TEACHER_PREFIXES = ('encoder_k.module.0.', )
+#: prefixes of the backbone in checkpoints of other code bases, tried in
+#: order by :func:`find_backbone_weights` when the plugin's own is absent.
+FOREIGN_PREFIXES = ('backbone.', 'module.encoder_q.', 'module.encoder.', 'encoder_q.', 'encoder.',
+                    'module.')
+#: heads that torchvision / official encoders keep inside the backbone's namespace.
+CLASSIFIER_PREFIXES = ('fc.', 'head.', 'classifier.')
 OFFICIAL_ENCODER = 'module.encoder.'
 #: parts of an official MEC checkpoint that are not the backbone.
 OFFICIAL_NON_BACKBONE = ('module.encoder.fc.', 'module.predictor.')
@@ -67,10 +95,118 @@ def _short(keys: Iterable[str], limit: int = 12) -> str:
     return ', '.join(keys[:limit]) + more
 
 
+def load_checkpoint_file(checkpoint: str, map_location: Any = 'cpu') -> StateDict:
+    """The ``state_dict`` of a checkpoint file (Runner checkpoints included).
+
+    The one place the tools read a checkpoint: once, as MMEngine's local
+    loader does once the plugin is imported -- safely, with the allow-list of
+    :mod:`mec_plugin.utils.safe_checkpoint`. A Runner / mmpretrain file's
+    ``state_dict`` (or ``model``) entry is returned; a bare ``{name: tensor}``
+    file as it is.
+
+    Raises:
+        CheckpointFormatError: the file holds no dict of weights; besides what
+            :func:`~mec_plugin.utils.safe_checkpoint.load_from_local` raises
+            (a missing file, an unsafe or a corrupt one).
+    """
+    ckpt = safe_checkpoint.load_from_local(checkpoint, map_location=map_location)
+    for key in ('state_dict', 'model'):
+        if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
+            return ckpt[key]
+    if not isinstance(ckpt, dict):
+        raise CheckpointFormatError(f'{checkpoint}: no state_dict in it (a {type(ckpt).__name__})')
+    return ckpt
+
+
+def _prefix_for(state_dict: StateDict, weights: str) -> str:
+    prefix = WEIGHT_PREFIXES[weights]
+    if weights == 'teacher' and not any(k.startswith(prefix) for k in state_dict):
+        for other in OTHER_TEACHER_PREFIXES:
+            if any(k.startswith(other) for k in state_dict):
+                return other
+    return prefix
+
+
+def _check_weights(weights: str) -> None:
+    if weights not in WEIGHT_PREFIXES:
+        raise ValueError(f"weights must be one of {tuple(WEIGHT_PREFIXES)}, got '{weights}'")
+
+
+def backbone_state_dict(state_dict: StateDict, weights: str = 'student') -> StateDict:
+    """The backbone's weights from a plugin / mmpretrain checkpoint's ``state_dict``.
+
+    Args:
+        weights (str): 'student' (``backbone.*``) or 'teacher' (the EMA copy,
+            ``teacher.module.0.*``, or MoCo's key encoder ``encoder_k.module.0.*``).
+
+    Raises:
+        KeyError: no such weights in the checkpoint (its top-level keys named).
+    """
+    _check_weights(weights)
+    prefix = _prefix_for(state_dict, weights)
+    out = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+    if not out:
+        found = sorted({k.split('.')[0] for k in state_dict})
+        raise KeyError(f"no '{prefix}*' keys in the checkpoint (its top-level keys: {found}); "
+                       f"is it a checkpoint of a plugin algorithm with {weights} weights?")
+    return out
+
+
+def neck_state_dict(state_dict: StateDict, weights: str = 'student') -> StateDict:
+    """The pre-training neck's weights from a plugin / mmpretrain checkpoint.
+
+    The student's neck is ``neck.*``; an EMA copy ``Sequential(backbone,
+    neck)`` keeps it at index 1 (``teacher.module.1.*``, ``encoder_k.module.1.*``).
+    """
+    _check_weights(weights)
+    backbone_prefix = _prefix_for(state_dict, weights)
+    prefix = 'neck.' if backbone_prefix == 'backbone.' else backbone_prefix.replace(
+        '.module.0.', '.module.1.')
+    out = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+    if not out:
+        found = sorted({k.split('.')[0] for k in state_dict})
+        raise KeyError(f"representation 'backbone+neck' needs the neck's weights, but the "
+                       f"checkpoint has no '{prefix}*' keys (its top-level keys: {found}); "
+                       "only plugin / mmpretrain checkpoints of the config's algorithm carry them")
+    return out
+
+
+def find_backbone_weights(state_dict: StateDict,
+                          weights: str = 'student') -> Tuple[StateDict, str]:
+    """The backbone's weights from a checkpoint of any format the evaluation tools read.
+
+    Returns:
+        (state dict without prefix and classifier, a name of the format found)
+
+    Raises:
+        KeyError: no backbone found (the top-level keys named), or no
+            teacher weights for ``weights='teacher'``.
+    """
+    _check_weights(weights)
+    prefix = _prefix_for(state_dict, weights)
+    if any(k.startswith(prefix) for k in state_dict):
+        return backbone_state_dict(state_dict, weights), f'prefix {prefix!r}'
+    if weights == 'teacher':
+        raise KeyError(f"no '{prefix}*' (or MoCo 'encoder_k.module.0.*') keys: only the EMA "
+                       "teacher / key encoder of a plugin or mmpretrain MoCo checkpoint qualifies")
+    for foreign in FOREIGN_PREFIXES:
+        sub = {k[len(foreign):]: v for k, v in state_dict.items() if k.startswith(foreign)}
+        if sub and any(k.startswith('conv1.') or k.startswith('layer1.') for k in sub):
+            return _drop_classifier(sub), f'prefix {foreign!r}'
+    if any(k.startswith('conv1.') for k in state_dict):  # a bare (torchvision-style) ResNet
+        return _drop_classifier(dict(state_dict)), 'bare backbone'
+    found = sorted({k.split('.')[0] for k in state_dict})
+    raise KeyError(f'cannot find backbone weights in the checkpoint (top-level keys: {found})')
+
+
+def _drop_classifier(state_dict: StateDict) -> StateDict:
+    return {k: v for k, v in state_dict.items() if not k.startswith(CLASSIFIER_PREFIXES)}
+
+
 def detect_format(state_dict: StateDict) -> str:
     """``'plugin'``, ``'official_mec'``, ``'torchvision'`` or ``'backbone'``."""
     keys = list(state_dict)
-    if any(k.startswith(p) for k in keys for p in PLUGIN_PREFIXES.values()):
+    if any(k.startswith(p) for k in keys for p in WEIGHT_PREFIXES.values()):
         return 'plugin'
     if any(k.startswith(OFFICIAL_ENCODER) for k in keys):
         return 'official_mec'
@@ -93,13 +229,9 @@ def strip_prefix(state_dict: StateDict, prefix: str,
 def plugin_to_backbone(state_dict: StateDict, weights: str = 'student') -> StateDict:
     """Backbone of a plugin checkpoint: the student's or the EMA teacher's.
 
-    Delegates to :func:`mec_plugin.evaluation.features.backbone_state_dict`
-    so that the evaluation tools and the converters can never disagree on
-    where the weights live.
+    The same lookup as :func:`backbone_state_dict` (the evaluation tools'),
+    so the tools and the converters never disagree on where the weights live.
     """
-    # Imported here: the evaluation package imports the registries, and this
-    # module must stay importable from ``mec_plugin.utils`` without a cycle.
-    from mec_plugin.evaluation.features import backbone_state_dict
     try:
         return OrderedDict(backbone_state_dict(state_dict, weights))
     except KeyError as error:  # re-raised as the converters' one error type

@@ -20,9 +20,10 @@ import sys
 import torch
 
 from mec_plugin.utils.checkpoint import (CheckpointFormatError, backbone_to_torchvision,
-                                         check_resnet_backbone, to_backbone)
+                                         check_resnet_backbone, load_checkpoint_file,
+                                         to_backbone)
 from mec_plugin.utils.output_path import OutputExistsError, check_output_path
-from mec_plugin.utils.safe_checkpoint import UnsafeCheckpointError, load_from_local
+from mec_plugin.utils.safe_checkpoint import UnsafeCheckpointError
 
 
 def parse_args(argv=None):
@@ -41,10 +42,7 @@ def parse_args(argv=None):
 def convert(checkpoint: str, out: str, weights: str = 'student', source: str = 'auto',
             depth=None, force: bool = False) -> dict:
     check_output_path(out, [checkpoint], force)  # before the (slow) load
-    ckpt = load_from_local(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise CheckpointFormatError(f'{checkpoint}: no state_dict in it (a {type(ckpt).__name__})')
+    state = load_checkpoint_file(checkpoint)  # read once, through the safe loader
     backbone, _ = to_backbone(state, source, weights)
     tv = backbone_to_torchvision(backbone)  # refuses non-7x7 stems, naming them
     arch = check_resnet_backbone(tv, depth=depth, stems=('7x7', ))

@@ -22,9 +22,10 @@ import sys
 
 import torch
 
-from mec_plugin.utils.checkpoint import CheckpointFormatError, check_resnet_backbone, to_backbone
+from mec_plugin.utils.checkpoint import (CheckpointFormatError, check_resnet_backbone,
+                                         load_checkpoint_file, to_backbone)
 from mec_plugin.utils.output_path import OutputExistsError, check_output_path
-from mec_plugin.utils.safe_checkpoint import UnsafeCheckpointError, load_from_local
+from mec_plugin.utils.safe_checkpoint import UnsafeCheckpointError
 from mec_plugin.version import __version__
 
 
@@ -49,10 +50,7 @@ def convert(checkpoint: str, out: str, weights: str = 'student', source: str = '
             depth=None, stem: str = '7x7', force: bool = False) -> dict:
     """Convert and save; returns the written ``meta``."""
     check_output_path(out, [checkpoint], force)  # before the (slow) load
-    ckpt = load_from_local(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(state, dict):
-        raise CheckpointFormatError(f'{checkpoint}: no state_dict in it (a {type(ckpt).__name__})')
+    state = load_checkpoint_file(checkpoint)  # read once, through the safe loader
     backbone, found = to_backbone(state, source, weights)
     arch = check_resnet_backbone(backbone, depth=depth, stems=(stem, ))
     meta = dict(source_checkpoint=osp.basename(checkpoint), source_format=found,

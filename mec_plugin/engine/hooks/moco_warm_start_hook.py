@@ -132,7 +132,7 @@ class MoCoWarmStartHook(Hook):
         self.report: Optional[Dict[str, List]] = None
 
     def _state_dict(self) -> Dict[str, Tensor]:
-        from mec_plugin.evaluation.features import load_checkpoint_file
+        from mec_plugin.utils.checkpoint import load_checkpoint_file
         state = load_checkpoint_file(self.checkpoint)
         for old, new in self.revise_keys:
             state = {(new + k[len(old):] if k.startswith(old) else k): v for k, v in state.items()}
