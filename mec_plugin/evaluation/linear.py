@@ -9,7 +9,8 @@ approximation of the protocol (no crop / flip augmentation of the inputs),
 and reports say so.
 """
 import math
-from typing import Dict, Optional
+import sys
+from typing import Dict, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -39,7 +40,8 @@ class _L2Normalise(nn.Module):
 def linear_probe_on_features(train_feats: Tensor, train_labels: Tensor, test_feats: Tensor,
                              test_labels: Tensor, epochs: int = 100, batch_size: int = 4096,
                              lr: Optional[float] = None, optimizer: str = 'lars', bn: bool = True,
-                             seed: int = 0) -> Dict:
+                             seed: int = 0, device: Union[str, torch.device] = 'cpu',
+                             progress: bool = False) -> Dict:
     """Train a linear classifier on frozen features; report top-1 (%) on the test features.
 
     Args:
@@ -49,6 +51,10 @@ def linear_probe_on_features(train_feats: Tensor, train_labels: Tensor, test_fea
             cosine to 0; or ``'sgd'`` -- MoCo's: SGD momentum 0.9, wd 0, lr 30,
             x0.1 at 60 % and 80 % of the epochs.
         lr (float, optional): overrides the protocol's learning rate.
+        device (str): where the classifier trains ('cpu', 'cuda', ...); the
+            features are moved there, the shuffling stays on the CPU's
+            generator so the batches do not depend on the device.
+        progress (bool): an MMEngine progress bar on stderr, one step per epoch.
 
     Returns:
         dict: ``top1`` (test), ``train_top1``, the settings used.
@@ -57,7 +63,7 @@ def linear_probe_on_features(train_feats: Tensor, train_labels: Tensor, test_fea
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     num_classes = int(max(train_labels.max(), test_labels.max())) + 1
-    model = linear_classifier(train_feats.shape[1], num_classes, bn=bn)
+    model = linear_classifier(train_feats.shape[1], num_classes, bn=bn).to(device)
     if optimizer == 'lars':
         lr = 0.03 * batch_size / 256 if lr is None else lr
         opt = LARC(model.parameters(), lr=lr, momentum=0.9, weight_decay=0.,
@@ -69,9 +75,13 @@ def linear_probe_on_features(train_feats: Tensor, train_labels: Tensor, test_fea
         factor = lambda e: 0.1 ** sum(e >= m for m in (0.6 * epochs, 0.8 * epochs))  # noqa: E731
     else:
         raise ValueError(f"optimizer must be 'lars' or 'sgd', got '{optimizer}'")
-    x, y = train_feats.float(), train_labels.long()
+    x, y = train_feats.float().to(device), train_labels.long().to(device)
     n = x.shape[0]
     loss_fn = nn.CrossEntropyLoss()
+    bar = None
+    if progress:
+        from mmengine.utils import ProgressBar
+        bar = ProgressBar(epochs, file=sys.stderr)
     for epoch in range(epochs):
         for group in opt.param_groups:
             group['lr'] = lr * factor(epoch)
@@ -80,14 +90,19 @@ def linear_probe_on_features(train_feats: Tensor, train_labels: Tensor, test_fea
         # drop_last as the Runner-based probe does, unless that leaves nothing
         stop = n - n % batch_size if n >= batch_size else n
         for b0 in range(0, stop, batch_size):
-            idx = order[b0:b0 + batch_size]
+            idx = order[b0:b0 + batch_size].to(device)
             loss = loss_fn(model(x[idx]), y[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        sys.stderr.write('\n')
     model.eval()
     with torch.no_grad():
-        top1 = 100. * (model(test_feats.float()).argmax(1) == test_labels).float().mean().item()
+        test_x, test_y = test_feats.float().to(device), test_labels.to(device)
+        top1 = 100. * (model(test_x).argmax(1) == test_y).float().mean().item()
         train_top1 = 100. * (model(x).argmax(1) == y).float().mean().item()
     return dict(top1=top1, train_top1=train_top1, epochs=epochs, batch_size=batch_size, lr=lr,
                 optimizer=optimizer, bn=bn)

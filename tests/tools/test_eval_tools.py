@@ -82,15 +82,36 @@ def test_extract_features_and_knn_on_the_saved_features(workspace, capsys):
     assert torch.allclose(load_features(saved)['train'][0], train_x, atol=1e-5)
 
 
-def test_linear_probe_on_features_tool(workspace):
+def test_linear_probe_on_features_tool(workspace, capsys):
     out = str(workspace['root'] / 'feats_lin.pth')
     run_tool('extract_features.py', workspace['cfg'], '--out', out)
     res_json = str(workspace['root'] / 'lin.json')
+    capsys.readouterr()
     run_tool('linear_probe_features.py', out, '--protocol', 'moco', '--epochs', 30,
-             '--batch-size', 24, '--lr', 1.0, '--out', res_json)
+             '--batch-size', 24, '--lr', 1.0, '--device', 'cpu', '--out', res_json)
     res = json.load(open(res_json))
     assert res['train_top1'] == 100.0 and res['top1'] == 100.0
-    assert res['checkpoint'] == 'random-init'
+    assert res['checkpoint'] == 'random-init' and res['device'] == 'cpu'
+    printed = capsys.readouterr()
+    assert json.loads(printed.out) == res  # stdout holds only the result
+    # the progress bar counts epochs (30), not samples (24)
+    assert '30/30' in printed.err and '/24' not in printed.err
+    run_tool('linear_probe_features.py', out, '--protocol', 'moco', '--epochs', 2,
+             '--batch-size', 24, '--device', 'cpu', '--no-progress', '--out', res_json)
+    assert '2/2' not in capsys.readouterr().err
+
+
+def test_linear_probe_tool_refuses_cuda_without_a_gpu(workspace, capsys, monkeypatch):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    with pytest.raises(SystemExit) as exit_:
+        run_tool('linear_probe_features.py', str(workspace['root'] / 'unread.pth'),
+                 '--device', 'cuda')
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert '--device' in err and 'CUDA is not available' in err and '--device cpu' in err
+    with pytest.raises(SystemExit):
+        run_tool('linear_probe_features.py', 'unread.pth', '--device', 'tpu')
+    assert 'expected auto, cpu, cuda or cuda:N' in capsys.readouterr().err
 
 
 def test_retrieval_and_stats_tools(workspace):
