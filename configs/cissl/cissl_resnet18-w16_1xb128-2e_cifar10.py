@@ -1,7 +1,5 @@
-# A small CISSL for CPU demos on CIFAR-10: the CIFAR ResNet-18 at a quarter
-# width (z = 128), student Linear(128 -> 128) + BN, teacher 128 -> 256 -> 128
-# + BN, tau 0.07; 2 epochs (80 iterations of 128) on 5,120 training images spread over the classes;
-# k-NN with 20,000 training images as memory and the whole test split.
+# A small CISSL for CPU demos on CIFAR-10: quarter-width CIFAR ResNet-18 (z = 128), 2 epochs
+# (80 iterations of 128) on 5,120 training images. Details: docs/methods/cissl.md#config-notes.
 _base_ = [
     '../_base_/models/cissl_r18_cifar.py',
     '../_base_/datasets/cifar10_issl.py',

@@ -1,11 +1,5 @@
-# CISSL, CIFAR ResNet-18, CIFAR-10: the ISSL TinyImageNet recipe
-# (bin/tinyimagenet/base_tin.sh, table1_contrastive.sh, config/main.yaml)
-# adapted to 32 px: batch 512 (base_tin.sh; the CISSL script keeps it), Adam
-# 2e-3, wd 1e-6, clip by value 2, 10 warm-up epochs then cosine, 16-bit
-# mixed precision (Lightning's precision: 16 = AMP with a dynamic loss
-# scale), ISSL's CIFAR-10 views, tau 0.07. 200 epochs.
-#   python tools/train.py configs/cissl/cissl_resnet18_1xb512-200e_cifar10.py
-# Not yet run to the end (no GPU in the session that wrote it).
+# CISSL, CIFAR ResNet-18, CIFAR-10: the ISSL TinyImageNet recipe adapted to 32 px, batch 512,
+# 200 epochs. Details and usage: docs/methods/cissl.md#config-notes.
 _base_ = [
     '../_base_/models/cissl_r18_cifar.py',
     '../_base_/datasets/cifar10_issl.py',

@@ -1,10 +1,5 @@
-# Linear probe of CMC's split AlexNet at conv5 (official LinearProbing.py
-# --layer 5): both views' conv5 after max-pool, 2 x 128 x 6 x 6 = 9216
-# features -> Linear(9216, 1000) ~ N(0, 0.01), lr 0.1; frozen encoders in
-# eval mode.
-#
-#   python tools/train.py configs/cmc/cmc_alexnet-half-conv5_linear-1xb256-60e_in1k.py \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/cmc_alexnet/epoch_240.pth
+# Linear probe of CMC's split AlexNet at conv5 (official LinearProbing.py --layer 5): 9216
+# features -> Linear(9216, 1000), lr 0.1. Details and usage: docs/methods/cmc.md#config-notes.
 _base_ = ['../_base_/datasets/imagenet_cmc_linear.py', '../_base_/default_runtime.py']
 # the official script reports the best val top-1 over the epochs
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=2, save_best='auto'))

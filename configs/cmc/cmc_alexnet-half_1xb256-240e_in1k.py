@@ -1,7 +1,5 @@
-# CMC, split half-width AlexNet on ImageNet-1k, batch 256 on 1 GPU, the
-# README's command: crop scale (0.2, 1), NCE with K = 16384 (the code's
-# default; the released weights used --nce_k 4096:
-# --cfg-options model.num_noise=4096), T = 0.07, m = 0.5.
+# CMC, split half-width AlexNet on ImageNet-1k, batch 256 on 1 GPU (the README's command),
+# NCE with K = 16384, T = 0.07, m = 0.5. Details: docs/methods/cmc.md#config-notes.
 _base_ = [
     '../_base_/models/cmc_alexnet.py',
     '../_base_/datasets/imagenet_cmc.py',

@@ -1,6 +1,5 @@
-# CMC resnet50v1: two ResNet-50s at width 0.5 (L and ab), ImageNet-1k,
-# batch 128 (4 GPUs x 32, the README's resnet50v1 command), crop scale
-# (0.08, 1) (train_CMC.py forces 0.08 for ResNets on full ImageNet).
+# CMC resnet50v1: two ResNet-50s at width 0.5 (L and ab), ImageNet-1k, batch 128 (4 GPUs x 32,
+# the README's command), crop scale (0.08, 1). Details: docs/methods/cmc.md#config-notes.
 _base_ = [
     '../_base_/models/cmc_resnet50.py',
     '../_base_/datasets/imagenet_cmc.py',

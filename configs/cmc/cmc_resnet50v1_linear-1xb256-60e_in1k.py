@@ -1,9 +1,5 @@
-# Linear probe of CMC resnet50v1 (official LinearProbing.py --layer 6):
-# both views' average-pooled layer4 concatenated, 2 x 1024 = 2048
-# features, no BN, no normalisation -> Linear ~ N(0, 0.01), lr 30. (README).
-#
-#   python tools/train.py configs/cmc/cmc_resnet50v1_linear-1xb256-60e_in1k.py \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/cmc_r50v1/epoch_240.pth
+# Linear probe of CMC resnet50v1 (official LinearProbing.py --layer 6): both views' pooled layer4,
+# 2 x 1024 = 2048 features -> Linear, lr 30. Details and usage: docs/methods/cmc.md#config-notes.
 _base_ = ['../_base_/datasets/imagenet_cmc_linear.py', '../_base_/default_runtime.py']
 # the official script reports the best val top-1 over the epochs
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=2, save_best='auto'))

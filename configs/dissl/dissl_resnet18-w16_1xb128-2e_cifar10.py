@@ -1,8 +1,5 @@
-# A small DISSL for CPU demos on CIFAR-10: the CIFAR ResNet-18 at a quarter
-# width (16-32-64-128 channels, z = 128), heads at 1/4 width with C = 4096
-# clusters (C >> batch 128 still), 2 epochs (80 iterations of 128) on 5,120 training images spread
-# over the classes; k-NN with 20,000 training images as memory and the whole
-# test split (tools/analysis/knn_eval.py).
+# A small DISSL for CPU demos on CIFAR-10: quarter-width CIFAR ResNet-18 (z = 128), C = 4096,
+# 2 epochs (80 iterations of 128) on 5,120 training images. Details: docs/methods/dissl.md#config-notes.
 _base_ = [
     '../_base_/models/dissl_r18_cifar.py',
     '../_base_/datasets/cifar10_issl.py',

@@ -1,6 +1,5 @@
-# The README's main job (bash tools/quickstart.sh): MEC on Fashion-MNIST in bfloat16 on
-# a CPU; a quarter-width CIFAR ResNet-18 with one input channel, 10 epochs of the 60,000
-# training images. Recipe, what was tried and the figures: docs/mec.md#main-job.
+# The main job (bash tools/quickstart.sh): MEC on Fashion-MNIST in bfloat16 on a CPU, a quarter-width
+# CIFAR ResNet-18 with one input channel, 10 epochs. Recipe and figures: docs/mec.md#main-job.
 _base_ = [
     '../_base_/models/mec_r18w16_small.py',
     '../_base_/datasets/fashion_mnist_mec.py',

@@ -1,6 +1,5 @@
-# The main job on an ImageFolder tree such as CIFAR-10
-# (DATA=/path/with/train-and-test bash tools/quickstart.sh): the small MEC of the
-# Fashion-MNIST job with 3 input channels, in bfloat16 on in-memory images.
+# The main job on an ImageFolder tree such as CIFAR-10 (DATA=/path/with/train-and-test bash
+# tools/quickstart.sh): the Fashion-MNIST job's MEC with 3 input channels, bfloat16, in-memory images.
 _base_ = [
     '../_base_/models/mec_r18w16_small.py',
     '../_base_/datasets/cifar10_mec_in_memory.py',

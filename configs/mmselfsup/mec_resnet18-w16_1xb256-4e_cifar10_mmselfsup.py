@@ -1,16 +1,5 @@
-# MEC in an MMSelfSup 1.x project (MMSelfSup 1.0.0 + mmcls 1.0.0rc6, an environment
-# without mmpretrain; docs/hosts.md): the plugin's CIFAR-10 quick config
-# (configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py) written with MMSelfSup's
-# names and runtime. Same model, views, optimiser and warm-ups; differences:
-# * types resolve in MMSelfSup's registries (default_scope='mmselfsup'); mmcls
-#   ones are prefixed ('mmcls.ResNet_CIFAR', 'mmcls.CustomDataset');
-# * `train_cfg` names no loop type: MMSelfSup 1.0.0's LOOPS registry imports the
-#   missing module `mmselfsup.engine.runner` (upstream open-mmlab/mmselfsup#745),
-#   so `type='EpochBasedTrainLoop'` (or the plugin's ResumableEpochBasedTrainLoop)
-#   fails; `by_epoch=True` makes mmengine build its EpochBasedTrainLoop directly;
-# * MEC's `base_momentum=0.004` keeps the plugin's (mmpretrain's) convention, the
-#   weight of the new parameters -- not MMSelfSup's 0.996 of BYOL.
-#   tools: `python tools/train.py` of MMSelfSup, or mmengine's Runner.from_cfg.
+# MEC in an MMSelfSup 1.x project: the CIFAR-10 quick config written with MMSelfSup's names and
+# runtime. What differs and how to run it: docs/hosts.md#config-notes.
 default_scope = 'mmselfsup'
 custom_imports = dict(imports=['mec_plugin'], allow_failed_imports=False)
 

@@ -1,6 +1,5 @@
-# Improved MoCo baseline, MobileNetV3-Large (arXiv 2107.14762), 8 x 64, 200 epochs.
-# Representation: classifier block Linear(960, 1280) - h_swish - Dropout(0.2)
-# on the pooled 960-channel map, D = 1280; wide head 1280 -> 2560 -> 128.
+# Improved MoCo baseline, MobileNetV3-Large (arXiv 2107.14762), 8 x 64, 200 epochs; representation:
+# classifier block Linear(960, 1280) - h_swish - Dropout(0.2), D = 1280; head 1280 -> 2560 -> 128.
 _base_ = './mocosmall_resnet18_8xb64-200e_in1k.py'
 model = dict(
     backbone=dict(_delete_=True, type='MobileNetV3', arch='large',

@@ -1,11 +1,5 @@
-# MEC's linear probe at CIFAR scale, for the backbone of
-# configs/mec/mec_resnet18_1xb512-200e_cifar10.py: frozen CIFAR ResNet-18,
-# BatchNorm1d(512, affine=False, eps=1e-6) + Linear ~ N(0, 0.01), LARC (apex's),
-# batch 4096, lr 0.03 x 4096 / 256 = 0.48, per-epoch cosine, 100 epochs.
-# Augmentation: RandomResizedCrop(32) + flip (the 224-px recipe scaled).
-#
-#   python tools/train.py configs/benchmarks/classification/cifar10/resnet18-cifar_1xb4096-linear-lars-coslr-100e_cifar10.py \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/mec_resnet18_1xb512-200e_cifar10/epoch_200.pth
+# MEC's linear probe at CIFAR scale (frozen CIFAR ResNet-18, BN1d + Linear, LARC, batch 4096,
+# cosine, 100 epochs). Details and usage: docs/evaluation.md#config-notes.
 _base_ = [
     '../../../_base_/datasets/cifar10_cls.py',
     '../../../_base_/default_runtime.py',

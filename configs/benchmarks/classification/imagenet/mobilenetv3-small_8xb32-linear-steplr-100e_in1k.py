@@ -1,14 +1,5 @@
-# Linear probe of a MoCoSmall MobileNetV3-Small (configs/moco_small/mocosmall_mobilenetv3-small_*):
-# the official evaluation feature is the output of the classifier block
-# Linear(576, 1024) - h_swish - Dropout(0.2), taken in eval mode (docs/methods/moco_small.md,
-# defaults), so the frozen backbone is followed by the frozen block from the
-# pre-training neck (MoCoSmallNeck, representation_only: no 128-d head), then
-# the linear classifier, with MoCo's protocol (main_lincls.py: SGD lr 30, batch
-# 256 = 8 x 32, x0.1 at epochs 60 and 80, wd 0, fc N(0, 0.01)). Both frozen
-# parts load from the pre-training checkpoint, so name it twice:
-#
-#   bash tools/dist_train.sh configs/benchmarks/classification/imagenet/mobilenetv3-small_8xb32-linear-steplr-100e_in1k.py 8 \
-#       --cfg-options model.backbone.init_cfg.checkpoint=CKPT model.neck.init_cfg.checkpoint=CKPT
+# Linear probe of a MoCoSmall MobileNetV3-Small (frozen backbone + classifier block, MoCo's
+# protocol); the checkpoint is named twice. Details and usage: docs/methods/moco_small.md#config-notes.
 _base_ = ['./resnet50_8xb32-linear-steplr-100e_in1k.py']
 rep_dim = 1024
 model = dict(

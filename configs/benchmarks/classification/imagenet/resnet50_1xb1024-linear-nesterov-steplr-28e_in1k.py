@@ -1,23 +1,5 @@
-# DISSL's own linear probe, d = 2048 (for configs/dissl/dissl_r50_8xb320-100e_in1k.py):
-# the author's VISSL fork (YannDubs/vissl), configs/config/benchmark/
-# linear_image_classification/imagenet1k/eval_resnet_in1k_linear.yaml, launched
-# by bin_final/augeval*.sh on 1 GPU with BATCHSIZE_PER_REPLICA=1024:
-# the frozen ResNet-50 in eval mode (FREEZE_TRUNK_ONLY, EVAL_MODE_ON), its
-# pooled 2048-d output, the "eval_mlp" head = BatchNorm1d (affine, trained,
-# eps 1e-5, momentum 0.1: VISSL's HEAD.BATCHNORM_EPS / _MOMENTUM defaults) +
-# Linear(2048, 1000) with PyTorch's default initialisation; SGD nesterov,
-# momentum 0.9, lr 0.01 per 256 images auto-scaled (1024 -> 0.04), weight decay
-# 5e-4 on the linear weight and bias (regularize_bias) but not on the BN
-# (regularize_bn False), 28 epochs, lr x 0.1 after epochs 8, 16 and 24, AMP;
-# RandomResizedCrop(224) + flip / Resize(256) + CenterCrop(224), ImageNet
-# mean / std. VISSL also trains a second, plain Linear head ("mlp") side by
-# side; only the BN head is transcribed here.
-#
-#   python tools/train.py configs/benchmarks/classification/imagenet/resnet50_1xb1024-linear-nesterov-steplr-28e_in1k.py \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/dissl_r50_8xb320-100e_in1k/epoch_100.pth
-
-# The frozen ResNet-50 and the data are MEC's probe's (the inherited config);
-# the head, batch and optimisation are VISSL's.
+# DISSL's own (VISSL) linear probe, d = 2048: frozen ResNet-50, trained BN + Linear(2048, 1000),
+# SGD nesterov lr 0.04 at 1 x 1024, 28 epochs. Details and usage: docs/methods/dissl.md#config-notes.
 _base_ = ['./resnet50_8xb512-linear-lars-coslr-100e_in1k.py']
 batch_size_per_gpu = 1024
 num_gpus = 1

@@ -1,9 +1,5 @@
-# MoCo's linear probe (main_lincls.py; docs/evaluation.md): frozen ResNet-50,
-# a plain linear layer ~ N(0, 0.01), SGD lr 30, momentum 0.9, wd 0, batch 256
-# = 8 x 32, x0.1 at epochs 60 and 80, 100 epochs.
-#
-#   bash tools/dist_train.sh configs/benchmarks/classification/imagenet/resnet50_8xb32-linear-steplr-100e_in1k.py 8 \
-#       --cfg-options model.backbone.init_cfg.checkpoint=PRETRAINED.pth
+# MoCo's linear probe (main_lincls.py): frozen ResNet-50, linear layer ~ N(0, 0.01), SGD lr 30,
+# batch 256 = 8 x 32, x0.1 at epochs 60 and 80, 100 epochs. Usage: docs/evaluation.md#config-notes.
 _base_ = ['./resnet50_8xb512-linear-lars-coslr-100e_in1k.py']
 model = dict(neck=dict(_delete_=True, type='GlobalAveragePooling'))
 train_dataloader = dict(batch_size=32)

@@ -1,17 +1,5 @@
-# Semi-supervised fine-tuning on 1 % of ImageNet labels: the whole ResNet-50
-# trains from the pre-trained backbone (loaded by prefix), a new linear head.
-# The subset is an annotation file the user provides, lines of
-# "<class dir>/<file> <label>" relative to data/imagenet/train, e.g. SimCLR's
-# 1percent.txt converted to that format:
-#
-#   bash tools/dist_train.sh configs/benchmarks/classification/imagenet/resnet50_8xb32-semi-1pct-steplr-20e_in1k.py 8 \
-#       --cfg-options model.backbone.init_cfg.checkpoint=PRETRAINED.pth \
-#       train_dataloader.dataset.ann_file=meta/train_1percent.txt
-#
-# Schedule (the SimCLR / BYOL-style recipe of mmselfsup's semi-supervised
-# benchmarks, not a number from the MEC paper): SGD momentum 0.9, wd 5e-4,
-# batch 256, backbone lr 0.01, head lr x100 (1 %) / x10 (10 %), 20 epochs,
-# x0.1 at 12 and 16.
+# Semi-supervised fine-tuning of the whole ResNet-50 on 1 % of ImageNet labels (an annotation file
+# the user provides), new linear head, 20 epochs. Details and usage: docs/evaluation.md#config-notes.
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
     '../../../_base_/default_runtime.py',

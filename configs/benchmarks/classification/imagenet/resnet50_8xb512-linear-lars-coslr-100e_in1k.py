@@ -1,16 +1,5 @@
-# MEC's linear probe (xinliu20/MEC benchmarks/linearprob; docs/evaluation.md):
-# frozen ResNet-50, BatchNorm1d(2048, affine=False, eps=1e-6) before the
-# linear layer (the "MAE trick"), fc ~ N(0, 0.01) with zero bias, SGD in apex's
-# LARC (momentum 0.9, wd 0, trust 0.001, no clipping), batch 4096 = 8 x 512,
-# lr = 0.03 x 4096 / 256 = 0.48, per-epoch cosine, 100 epochs.
-# RandomResizedCrop(224) + flip / Resize(256) + CenterCrop(224).
-#
-#   bash tools/dist_train.sh configs/benchmarks/classification/imagenet/resnet50_8xb512-linear-lars-coslr-100e_in1k.py 8 \
-#       --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/mec_r50_8xb64_100e/epoch_100.pth
-#
-# The backbone is loaded from the pre-training checkpoint by prefix:
-# 'backbone.' (student; also mmpretrain checkpoints); the EMA teacher with
-# model.backbone.init_cfg.prefix=teacher.module.0.
+# MEC's linear probe (xinliu20/MEC benchmarks/linearprob): frozen ResNet-50, BN1d(affine=False) +
+# Linear, LARC, batch 4096 = 8 x 512, cosine, 100 epochs. Details: docs/evaluation.md#config-notes.
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
     '../../../_base_/default_runtime.py',

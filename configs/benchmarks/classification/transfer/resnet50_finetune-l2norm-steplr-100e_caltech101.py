@@ -1,9 +1,5 @@
-# Fine-tuning transfer to caltech101 (ssl-small main_transfer.py --finetune): the
-# whole network trains (BN in train mode), features still L2-normalised before
-# the classifier, RandomResizedCrop scale (0.2, 1), steps at 60 / 80 with
-# decay 0.2. lr: the official script takes it from --lr (30 is its frozen-
-# feature value); 0.1 here is our default for training a whole ResNet-50 with
-# SGD at batch 256 -- sweep it for a fair comparison.
+# Fine-tuning transfer to Caltech-101 (ssl-small main_transfer.py --finetune): the whole network
+# trains; lr 0.1 is the plugin's default, not the official one. Details: docs/evaluation.md#config-notes.
 _base_ = ['./resnet50_linear-l2norm-steplr-100e_caltech101.py']
 model = dict(backbone=dict(frozen_stages=-1, norm_eval=False))
 train_dataloader = dict(dataset=dict(pipeline=[

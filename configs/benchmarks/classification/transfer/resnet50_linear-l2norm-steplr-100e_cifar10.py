@@ -1,13 +1,5 @@
-# Linear transfer of an ImageNet-pre-trained ResNet-50 to CIFAR-10 with the
-# protocol of ssl-small's main_transfer.py (docs/evaluation.md):
-# frozen backbone in eval mode, features L2-normalised before the classifier
-# (fc ~ N(0, 0.01), zero bias), SGD lr 30, momentum 0.9, wd 0, batch 256,
-# 100 epochs, x0.1 at 60 / 80. Train: RandomResizedCrop(224, (0.6, 1), bicubic)
-# + flip; test: Resize(224, bicubic) from 32 px. Data: ImageFolder trees
-# data/cifar10/{train,test}/<class>/*.
-#
-#   python tools/train.py configs/benchmarks/classification/transfer/resnet50_linear-l2norm-steplr-100e_cifar10.py \
-#       --cfg-options model.backbone.init_cfg.checkpoint=PRETRAINED.pth
+# Linear transfer of an ImageNet-pre-trained ResNet-50 to CIFAR-10 (ssl-small main_transfer.py): frozen
+# backbone, L2-normalised features, SGD lr 30, 100 epochs. Details: docs/evaluation.md#config-notes.
 _base_ = ['../../../_base_/default_runtime.py']
 data_root = 'data/cifar10/'
 num_classes = 10

@@ -1,18 +1,5 @@
-# Mask R-CNN with the CIFAR ResNet-18 of configs/mec/mec_resnet18_1xb512-200e_cifar10.py
-# as its backbone: a pipeline check for CIFAR-scale pre-training (does the
-# checkpoint load and train in a detector?), not a literature benchmark.
-#
-# Why not mmdet's ResNet-18: mmpretrain's ResNet_CIFAR has a 3x3 stride-1
-# stem conv and no max-pool; mmdet's ResNet has a 7x7 stride-2 stem and a
-# max-pool. conv1.weight does not fit (64x3x3x3 vs 64x3x7x7) and there is no
-# faithful way to turn one into the other, so the detector uses the very
-# network that was pre-trained (mmpretrain.ResNet_CIFAR, whose keys match
-# the converted checkpoint one to one). Its stages run at strides 1, 2, 4, 8
-# instead of 4, 8, 16, 32: the FPN, anchors and RoI extractors follow, and the
-# images are small (at most 256x160), close to the 32-px objects it saw.
-#
-# Convert with --stem 3x3 (the launchers do it for configs named *cifar*):
-#   python tools/model_converters/extract_backbone_weights.py CKPT OUT.pth --stem 3x3
+# Mask R-CNN on the CIFAR ResNet-18 of configs/mec/mec_resnet18_1xb512-200e_cifar10.py: a pipeline
+# check, not a benchmark (convert with --stem 3x3). Notes: docs/downstream.md#config-notes.
 _base_ = './mask-rcnn_r50_fpn_ms-1x_coco.py'
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)

@@ -1,9 +1,5 @@
-# Mask R-CNN R50-C4 on COCO, 1x (12 epochs), multi-scale training. The C4
-# model keeps stages 1-3 in the backbone and runs stage 4 (res5) as the
-# RoI head's shared head, so the converted checkpoint initialises both: the
-# backbone takes conv1/bn1/layer1-3, the shared head takes layer4 (each
-# reports the other's keys as unexpected). ResLayerExtraNorm adds a BN after
-# res5 (MoCo's detectron2 "Res5ROIHeadsExtraNorm"); it starts from scratch.
+# Mask R-CNN R50-C4 on COCO, 1x (12 epochs), multi-scale training; stage 4 runs as the RoI head's
+# shared head, so the converted checkpoint initialises both. Notes: docs/downstream.md#config-notes.
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py'
 
 custom_imports = dict(

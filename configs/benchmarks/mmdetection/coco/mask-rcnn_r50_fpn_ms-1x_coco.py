@@ -1,11 +1,5 @@
-# Mask R-CNN R50-FPN on COCO, 1x (12 epochs), multi-scale training: the
-# detection protocol MoCo and MMSelfSup used to compare self-supervised
-# ResNet-50s (SyncBN everywhere, nothing frozen, BN in train mode).
-#
-# The backbone starts from a converted checkpoint (bare ResNet keys, see
-# tools/model_converters/extract_backbone_weights.py); the launchers in
-# tools/benchmarks/ convert a pre-training checkpoint and override the path:
-#   bash tools/benchmarks/dist_train.sh <this config> <MEC checkpoint> 8
+# Mask R-CNN R50-FPN on COCO, 1x (12 epochs), multi-scale training: the detection protocol MoCo
+# and MMSelfSup used, from a converted backbone. Notes and usage: docs/downstream.md#config-notes.
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
 
 # mec_plugin registers a local checkpoint loader that works on torch >= 2.6

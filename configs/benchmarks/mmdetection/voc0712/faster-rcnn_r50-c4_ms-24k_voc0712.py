@@ -1,7 +1,5 @@
-# Faster R-CNN R50-C4 on VOC07+12 trainval, evaluated on VOC07 test (11-point
-# mAP), 24k iterations at batch 16 (lr 0.02, steps at 18k and 22k): MoCo's
-# VOC detection protocol. Stage 4 lives in the RoI head; see the C4 notes in
-# ../coco/mask-rcnn_r50-c4_ms-1x_coco.py.
+# Faster R-CNN R50-C4 on VOC07+12 trainval, VOC07 test (11-point mAP), 24k iterations at batch 16:
+# MoCo's VOC detection protocol. Notes: docs/downstream.md#config-notes.
 _base_ = 'mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py'
 
 custom_imports = dict(
