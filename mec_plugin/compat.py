@@ -1,7 +1,8 @@
 """Make the tested stack usable on current installs, before mmpretrain loads.
 
-Three known breakages (README "Known incompatibilities"), and the mmcv
-version check (:func:`check_mmcv_version`):
+Three known breakages (README "Known incompatibilities"), the mmcv version
+check (:func:`check_mmcv_version`) and the downstream tools' check for mmcv's
+compiled ops (:func:`require_mmcv_ops`):
 
 * transformers >= 5: mmpretrain 1.2.0 turns on its multimodal models when
   ``transformers>=4.28`` and ``pycocotools`` are installed, and the BLIP code
@@ -65,7 +66,7 @@ def check_mmcv_version() -> str:
             'mec_plugin needs mmcv >= 2.0.0, < 2.2.0 (tested: 2.0.1), which is not '
             'installed: `pip install mmcv-lite==2.0.1` is enough for pre-training and '
             'the evaluation tools; the mmdet / mmseg benchmarks need `mmcv` built with '
-            'its ops (tools/install.sh builds it)') from err
+            'its ops (`bash tools/install.sh --ops` builds it)') from err
     version = getattr(mmcv, '__version__', '0')
     found = _version_tuple(version)
     if not MMCV_MIN <= found < MMCV_MAX:
@@ -81,6 +82,42 @@ def check_mmcv_version() -> str:
             'segmentation benchmarks will not run; the tested mmcv is 2.0.1',
             stacklevel=2)
     return version
+
+
+def _module_exists(name: str) -> bool:
+    """Whether ``name`` can be found, without importing it (its parents are imported)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:  # a parent package is missing or fails to import
+        return False
+
+
+def require_mmcv_ops(what: str, *packages: str) -> None:
+    """Stop with one line that names the fix when mmcv's compiled ops are missing.
+
+    The core install (``bash tools/install.sh``) has ``mmcv-lite``: the ``mmcv``
+    module without ``mmcv._ext``, enough for pre-training and the evaluation
+    tools, but mmdet and mmseg import ``mmcv.ops``. The downstream launchers
+    call this first (``what``: e.g. ``'the mmdet benchmarks'``; ``packages``:
+    modules they need too, e.g. ``'mmdet'``), so that a core environment stops
+    before any work with a ``SystemExit`` instead of a traceback from deep
+    inside mmdet.
+    """
+    missing = [] if _module_exists('mmcv._ext') else [
+        'mmcv built with its ops (mmcv.ops; mmcv-lite has none)']
+    missing += [name for name in packages if not _module_exists(name)]
+    if missing:
+        raise SystemExit(
+            f'{what} need {" and ".join(missing)}: run `bash tools/install.sh --ops` for the '
+            'full environment (in an environment of your own: mmcv 2.0.1 with its ops, then '
+            "`pip install -e '.[det,seg]'`)")
+    try:
+        import mmcv.ops  # noqa: F401  (present, but built against another torch?)
+    except (ImportError, OSError) as err:
+        reason = ' '.join(str(err).split())
+        raise SystemExit(
+            f"{what} need mmcv's compiled ops, which are installed but do not load ({reason}): "
+            'run `bash tools/install.sh --ops` to reinstall them for this torch') from err
 
 
 def _major(version: str) -> int:

@@ -138,6 +138,20 @@ def not_a_checkpoint_file(tmp):
     return path
 
 
+def downstream_core_env(tmp):
+    """The benchmark launchers' first check where mmcv is mmcv-lite (no mmcv._ext)."""
+    from mec_plugin.compat import require_mmcv_ops
+    saved = sys.modules.get('mmcv._ext')
+    sys.modules['mmcv._ext'] = None  # `import mmcv._ext` fails, as with mmcv-lite
+    try:
+        require_mmcv_ops('the mmdet benchmarks', 'mmdet')
+    finally:
+        if saved is None:
+            del sys.modules['mmcv._ext']
+        else:
+            sys.modules['mmcv._ext'] = saved
+
+
 def resume_missing(tmp):
     from mmengine.runner import CheckpointLoader
     CheckpointLoader.load_checkpoint(os.path.join(tmp, 'epoch_9.pth'))
@@ -212,6 +226,9 @@ ROWS = [
                lambda t: (torch.save({'encoder.weight': torch.zeros(2)}, os.path.join(t, 'x.pth'))
                           or os.path.join(t, 'x.pth'))),
      RuntimeError, r'not a ResNet checkpoint'),
+    ('downstream_core_env', 'tools/benchmarks/train.sh in the core environment (mmcv-lite)',
+     downstream_core_env, SystemExit,
+     r'the mmdet benchmarks need mmcv built with its ops .*: run `bash tools/install\.sh --ops`'),
     ('resume_missing', '--resume epoch_9.pth that does not exist', resume_missing,
      FileNotFoundError, r'epoch_9\.pth can not be found'),
     ('image_on_error', "LoadImageFromFileChecked(on_error='ignore')",

@@ -136,3 +136,44 @@ def test_a_missing_mmcv_says_which_distribution_to_install(monkeypatch):
 def test_the_installed_mmcv_passes_the_check():
     import mmcv
     assert compat.check_mmcv_version() == mmcv.__version__
+
+
+# --- the core install (mmcv-lite) and the downstream tools -------------------------
+# mmcv-lite is the mmcv module without its compiled extension: `mmcv._ext` does not
+# import. A None in sys.modules makes the import fail the same way here.
+
+def test_without_mmcv_ops_the_downstream_tools_stop_with_one_line_naming_the_fix(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'mmcv._ext', None)
+    with pytest.raises(SystemExit) as info:
+        compat.require_mmcv_ops('the mmdet benchmarks', 'mmdet')
+    message = str(info.value.code)
+    assert message.startswith('the mmdet benchmarks need mmcv built with its ops'), message
+    assert 'run `bash tools/install.sh --ops`' in message and '\n' not in message
+    assert 'and mmdet' not in message  # mmdet is installed here
+
+
+def test_a_missing_host_package_is_named_too(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'mmcv._ext', None)
+    monkeypatch.setitem(sys.modules, 'mmseg', None)
+    with pytest.raises(SystemExit, match=r'need mmcv built with its ops .* and mmseg: run '
+                                         r'`bash tools/install.sh --ops`'):
+        compat.require_mmcv_ops('the mmseg benchmarks', 'mmseg')
+
+
+def test_ops_that_are_installed_but_do_not_load_are_reported_as_such(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'mmcv.ops', None)  # import mmcv.ops -> ImportError
+    with pytest.raises(SystemExit, match=r"need mmcv's compiled ops, which are installed but "
+                                         r'do not load \(.*\): run `bash tools/install.sh --ops`'):
+        compat.require_mmcv_ops('the mmdet benchmarks', 'mmdet')
+
+
+def test_the_full_environment_passes_the_ops_check():
+    assert compat.require_mmcv_ops('the mmdet benchmarks', 'mmdet', 'mmseg') is None
+
+
+def test_install_sh_refuses_an_unknown_option_before_doing_anything(tmp_path):
+    proc = subprocess.run(['bash', os.path.join(ROOT, 'tools/install.sh'), '--opps'],
+                          env={**os.environ, 'VENV': str(tmp_path / 'env')},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "unknown option '--opps'" in proc.stderr
+    assert not (tmp_path / 'env').exists()

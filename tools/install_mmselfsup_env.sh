@@ -2,8 +2,8 @@
 # Set up (or check) the second test environment, ./.venv-mmselfsup: MMSelfSup
 # 1.0.0 + mmcls 1.0.0rc6 on the same torch and mmcv 2.0.1, without mmpretrain
 # (the two cannot be imported together beside mmdet: docs/hosts.md), with this
-# plugin (editable) and pytest. tools/run_tests.sh calls it after tools/install.sh,
-# which builds the mmcv wheel this script reuses.
+# plugin (editable) and pytest. tools/run_tests.sh calls it after
+# `tools/install.sh --ops`, which builds the mmcv wheel this script reuses.
 #
 # Idempotent: when .venv-mmselfsup/.mec-plugin-env records the checksum of the
 # requirement and constraint files, Python and the mmcv version, it exits at
@@ -43,12 +43,12 @@ pip_ install "setuptools<81" wheel
 log "torch (from pip's cache / the local indexes)"
 pip_ install -r requirements/torch.txt
 
-# mmcv 2.0.1 with ops: the wheel tools/install.sh built against this torch
+# mmcv 2.0.1 with ops: the wheel `tools/install.sh --ops` built against this torch
 TORCH_TAG=$("$VPY" -c "import torch; print(torch.__version__.split('+')[0])")
 WHEEL_DIR=$("$VPY" -m pip cache dir 2>/dev/null || echo "$HOME/.cache/pip")/mec-plugin-wheels/torch-$TORCH_TAG
 if ! "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
   if ! ls "$WHEEL_DIR"/mmcv-$MMCV_VERSION-*.whl >/dev/null 2>&1; then
-    log "no mmcv $MMCV_VERSION wheel for torch $TORCH_TAG in $WHEEL_DIR: run tools/install.sh first"
+    log "no mmcv $MMCV_VERSION wheel for torch $TORCH_TAG in $WHEEL_DIR: run \`bash tools/install.sh --ops\` first (it builds the wheel)"
     exit 1
   fi
   log "installing mmcv $MMCV_VERSION from $WHEEL_DIR"

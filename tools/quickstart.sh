@@ -15,6 +15,7 @@ DATA=${DATA:-fashion-mnist}
 WORK_DIR=${WORK_DIR:-work_dirs/quickstart}
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# the core install (mmcv-lite) is all the main job needs; a full .venv is kept as it is
 say "1/4 environment (.venv)"
 if [ "$DATA" = fashion-mnist ]; then
   WITH_FASHION_MNIST=1 bash tools/install.sh

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: set up the environments if needed (idempotent; seconds
 # once they exist), then run the test suite on the CPU in the main environment
-# (.venv: mmpretrain, mmdet, mmseg) and, after it, the MMSelfSup 1.x host tests
+# (.venv, the full install: mmcv with its ops, mmpretrain, mmdet, mmseg, pytest;
+# a core .venv is upgraded in place) and, after it, the MMSelfSup 1.x host tests
 # (tests_mmselfsup/) in the second one (.venv-mmselfsup, docs/hosts.md).
 # Arguments go to the main suite's pytest. Exit status: non-zero when a build
 # fails or a test fails in either environment.
@@ -12,7 +13,7 @@
 #                                                  # MMSelfSup environment only
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/install.sh
+bash tools/install.sh --ops  # the suite covers the mmdet / mmseg benchmarks
 WITH_MMSELFSUP=1
 [ "${MEC_SKIP_MMSELFSUP:-0}" = 1 ] && WITH_MMSELFSUP=0
 [ "$WITH_MMSELFSUP" = 1 ] && bash tools/install_mmselfsup_env.sh

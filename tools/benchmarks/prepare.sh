@@ -6,6 +6,8 @@
 #   WORK_DIR   work_dirs/benchmarks/<pkg>/<config>/<checkpoint>[_teacher]
 #   INIT_OPTS  --cfg-options that point every Pretrained init_cfg at the
 #              converted file (the backbone, and res5 in the RoI head of C4 models)
+# Needs the full environment (bash tools/install.sh --ops: mmcv with its ops,
+# mmdet, mmseg); in the core one it stops before any work and says so.
 # Environment: PYTHON (default: the .venv, else python on PATH), WEIGHTS (student | teacher), STEM (7x7, or
 # 3x3 for CIFAR ResNets; default: 3x3 when the config name says "cifar"),
 # WORK_DIR (overrides the default).
@@ -27,7 +29,14 @@ case "$CONFIG" in
     *mmsegmentation*) PKG=mmseg ;;
     *) echo "$CONFIG: not under configs/benchmarks/{mmdetection,mmsegmentation}" >&2; exit 2 ;;
 esac
-TRAIN_PY=$($PYTHON -c "import os, $PKG; print(os.path.join(os.path.dirname($PKG.__file__), '.mim', 'tools', 'train.py'))")
+# mmdet's / mmseg's own train.py; the core environment (mmcv-lite, no mmdet /
+# mmseg) stops here, before any work, with the fix in one line (-W: mmcv-lite's
+# own warning about the same missing ops would come first)
+TRAIN_PY=$($PYTHON -W 'ignore:Fail to import ``MultiScaleDeformableAttention``:UserWarning' -c "
+from mec_plugin.compat import require_mmcv_ops
+require_mmcv_ops('the $PKG benchmarks', '$PKG')
+import os, $PKG
+print(os.path.join(os.path.dirname($PKG.__file__), '.mim', 'tools', 'train.py'))") || exit 2
 [ -f "$TRAIN_PY" ] || { echo "$PKG has no $TRAIN_PY (an editable install without .mim?)" >&2; exit 2; }
 
 WEIGHTS=${WEIGHTS:-student}
