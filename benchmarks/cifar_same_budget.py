@@ -1,0 +1,235 @@
+"""Same-budget comparison on CIFAR-10: each method's small config trained on the same
+number of images, scored by the same k-NN, beside raw pixels, centred pixels and the
+untrained network.
+
+    python benchmarks/cifar_same_budget.py --epochs 2 --work-dir work_dirs/same_budget \\
+        --out docs/results/cifar10_same_budget.json --plot docs/results/cifar10_same_budget.png
+
+Each method runs ``tools/train.py`` on its config with the whole training split
+(``--train-limit`` for a class-balanced subset), ``train_cfg.max_epochs = --epochs``
+(the configs' schedules follow it) and a ``KNNMonitorHook`` after every epoch, then
+``tools/analysis/knn_eval.py`` on the last checkpoint (weighted cosine k-NN, k = 20 and
+200, T = 0.07, the config's 20,000-image memory, the 10,000 test images). The pixel and
+random-init rows are the same k-NN on the MEC config's data and network.
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
+METHODS = {
+    'MEC': 'configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py',
+    'DISSL': 'configs/dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py',
+    'CISSL': 'configs/cissl/cissl_resnet18-w16_1xb128-2e_cifar10.py',
+    'MoCo-small': 'configs/moco_small/mocosmall_resnet18-w16_1xb128-2e_cifar10.py',
+    'CMC': 'configs/cmc/cmc_resnet18-w8_1xb128-4e_cifar10.py',
+    'BYOL': 'configs/baselines/byol_resnet18-w16_1xb256-4e_cifar10.py',
+    'SimSiam': 'configs/baselines/simsiam_resnet18-w16_1xb256-4e_cifar10.py',
+    'SimCLR': 'configs/baselines/simclr_resnet18-w16_1xb256-4e_cifar10.py',
+    'BarlowTwins': 'configs/baselines/barlowtwins_resnet18-w16_1xb256-4e_cifar10.py',
+}
+IMAGE_EXT = ('.png', '.jpg', '.jpeg', '.bmp')
+
+
+def _set_every(node, key: str, value) -> None:
+    """Set ``key`` wherever it occurs in a nested config (dicts and lists)."""
+    if isinstance(node, dict):
+        for k in list(node):
+            if k == key:
+                node[k] = value
+            else:
+                _set_every(node[k], key, value)
+    elif isinstance(node, list):
+        for v in node:
+            _set_every(v, key, value)
+
+
+def count_images(data_root: str, split: str) -> int:
+    return sum(f.lower().endswith(IMAGE_EXT)
+               for _, _, files in os.walk(osp.join(data_root, split)) for f in files)
+
+
+def method_config(name: str, args, work_dir: str) -> Dict:
+    """The method's config at the shared budget, dumped to ``work_dir/config.py``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, METHODS[name]))
+    loader = cfg.train_dataloader
+    dataset = loader.dataset
+    if dataset.type == 'SpreadSubset':  # the quick configs' subsets: use the whole split
+        dataset = dataset.dataset
+    if args.train_limit:
+        dataset = dict(type='SpreadSubset', num_samples=args.train_limit, dataset=dataset)
+    loader.dataset = dataset
+    if args.batch:
+        loader.batch_size = args.batch
+    for split in ('train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader'):
+        _set_every(cfg[split], 'data_root', args.data_root)
+    if args.knn_train_limit:
+        _set_every(cfg.knn_train_dataloader, 'num_samples', args.knn_train_limit)
+    cfg.train_cfg.max_epochs = args.epochs
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=args.epochs,
+                                        max_keep_ckpts=1)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=args.log_interval)
+    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'KNNMonitorHook']
+    cfg.custom_hooks = hooks + [dict(type='KNNMonitorHook', interval=1, ks=(20, 200))]
+    cfg.randomness = dict(seed=args.seed)
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, 'config.py')
+    cfg.dump(path)
+    drop_last = loader.get('drop_last', False)
+    n = args.train_limit or count_images(args.data_root, 'train')
+    per_epoch = (n // loader.batch_size) * loader.batch_size if drop_last else n
+    return dict(path=path, images_per_epoch=per_epoch, batch=loader.batch_size)
+
+
+def run(cmd: List[str], log: str) -> float:
+    t0 = time.perf_counter()
+    with open(log, 'w') as f:
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        with open(log) as f:
+            tail = f.read()[-2000:]
+        raise RuntimeError(f"{' '.join(cmd)} failed (exit {proc.returncode}); end of {log}:\n{tail}")
+    return time.perf_counter() - t0
+
+
+def knn(config: str, extra: List[str], out: str, args) -> Dict:
+    cmd = [sys.executable, 'tools/analysis/knn_eval.py', config] + extra + [
+        '--k', '20', '200', '--out', out]
+    run(cmd, out.replace('.json', '.log'))
+    with open(out) as f:
+        acc = json.load(f)['weighted_knn']
+    return dict(knn_top1_k20=acc['k=20,T=0.07'], knn_top1_k200=acc['k=200,T=0.07'])
+
+
+def online_curve(work_dir: str, images_per_epoch: int) -> List[Dict]:
+    """The KNNMonitorHook's points (logged with step = epoch) from the run's scalars."""
+    points = []
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                rec = json.loads(line)
+                if 'knn/top1_k20' in rec:
+                    points.append(dict(images_seen=rec['step'] * images_per_epoch,
+                                       k20=rec['knn/top1_k20'], k200=rec.get('knn/top1_k200')))
+    return points
+
+
+def plot(rows: List[Dict], path: str, title: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for row in rows:
+        if row.get('curve'):
+            xs = [0] + [p['images_seen'] for p in row['curve']]
+            ys = [row['start_k20']] + [p['k20'] for p in row['curve']]
+            ax.plot(xs, ys, marker='o', label=row['method'])
+    for row, style in zip([r for r in rows if r['method'] in ('raw pixels', 'centred pixels')],
+                          (':', '--')):
+        ax.axhline(row['knn_top1_k20'], color='grey', linestyle=style, label=row['method'])
+    ax.set_xlabel('training images seen')
+    ax.set_ylabel('k-NN top-1 (k = 20), %')
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def markdown(rows: List[Dict]) -> str:
+    lines = ['| method | k-NN k = 20 | k-NN k = 200 | images seen | wall s | config |',
+             '| --- | --- | --- | --- | --- | --- |']
+    for r in sorted(rows, key=lambda r: -r['knn_top1_k20']):
+        lines.append(f"| {r['method']} | {r['knn_top1_k20']:.2f} | {r['knn_top1_k200']:.2f} "
+                     f"| {r['images_seen']:,} | {r['wall_s']:.0f} | `{r['config'] or '-'}` |")
+    return '\n'.join(lines) + '\n'
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
+    p.add_argument('--epochs', type=int, default=2, help='epochs of the training split, for all')
+    p.add_argument('--data-root', default='data/cifar10',
+                   help='an ImageFolder tree with train/ and test/')
+    p.add_argument('--work-dir', default='work_dirs/same_budget')
+    p.add_argument('--out', help='JSON rows (method, k-NN, images seen, wall time, command)')
+    p.add_argument('--plot', help='PNG of the online k-NN against the images seen')
+    p.add_argument('--markdown', help='the table in markdown')
+    p.add_argument('--train-limit', type=int, help='class-balanced training subset')
+    p.add_argument('--knn-train-limit', type=int, help="k-NN memory size (default: the config's)")
+    p.add_argument('--batch', type=int, help="batch size for every method (default: the config's)")
+    p.add_argument('--log-interval', type=int, default=50)
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--force', action='store_true', help='overwrite --out / --plot / --markdown')
+    args = p.parse_args(argv)
+    for path in (args.out, args.plot, args.markdown):
+        if path and osp.exists(path) and not args.force:
+            p.error(f'{path} exists: pass --force to overwrite it')
+    if args.epochs < 1:
+        p.error(f'--epochs must be >= 1, got {args.epochs}')
+    if not (osp.isdir(osp.join(args.data_root, 'train')) and osp.isdir(osp.join(args.data_root, 'test'))):
+        p.error(f'--data-root {args.data_root} has no train/ and test/ folders (an ImageFolder '
+                'tree of CIFAR-10: see docs/results.md)')
+    args.data_root = osp.abspath(args.data_root)
+    return args
+
+
+def main(argv=None) -> List[Dict]:
+    args = parse_args(argv)
+    command = ' '.join(['python', 'benchmarks/cifar_same_budget.py'] + (argv or sys.argv[1:]))
+    rows = []
+    for name in args.methods:
+        wd = osp.abspath(osp.join(args.work_dir, name))
+        info = method_config(name, args, wd)
+        print(f'== {name}: {args.epochs} epochs of {info["images_per_epoch"]:,} images '
+              f'(batch {info["batch"]})', flush=True)
+        wall = run([sys.executable, 'tools/train.py', info['path'], '--work-dir', wd],
+                   osp.join(wd, 'train.log'))
+        ckpt = osp.join(wd, f'epoch_{args.epochs}.pth')
+        row = dict(method=name, **knn(info['path'], [ckpt], osp.join(wd, 'knn.json'), args),
+                   images_seen=args.epochs * info['images_per_epoch'], wall_s=wall,
+                   config=METHODS[name], command=command,
+                   curve=online_curve(wd, info['images_per_epoch']))
+        row['start_k20'] = knn(info['path'], [], osp.join(wd, 'knn_random_init.json'),
+                               args)['knn_top1_k20']
+        print(f"   k-NN {row['knn_top1_k20']:.2f} / {row['knn_top1_k200']:.2f} (k = 20 / 200), "
+              f'{wall:.0f} s', flush=True)
+        rows.append(row)
+    # the baselines: the same k-NN on the MEC config's data and (untrained) network
+    base_dir = osp.abspath(osp.join(args.work_dir, 'baselines'))
+    base = method_config('MEC', args, base_dir)['path']
+    for label, extra in (('raw pixels', ['--pixels', 'raw']),
+                         ('centred pixels', ['--pixels', 'centred']),
+                         ('random init', ['--seed', str(args.seed)])):
+        out = osp.join(base_dir, label.replace(' ', '_') + '.json')
+        rows.append(dict(method=label, **knn(base, extra, out, args), images_seen=0, wall_s=0.,
+                         config=METHODS['MEC'] if label == 'random init' else None,
+                         command=command))
+    table = markdown(rows)
+    print(table)
+    if args.markdown:
+        with open(args.markdown, 'w') as f:
+            f.write(table)
+    if args.plot:
+        plot(rows, args.plot, f'CIFAR-10, {args.epochs} epochs each, quarter-width ResNet-18')
+    if args.out:
+        if osp.dirname(args.out):
+            os.makedirs(osp.dirname(args.out), exist_ok=True)
+        keys = ('method', 'knn_top1_k20', 'knn_top1_k200', 'images_seen', 'wall_s', 'config',
+                'command', 'curve')
+        with open(args.out, 'w') as f:
+            json.dump([{k: r.get(k) for k in keys} for r in rows], f, indent=1)
+    return rows
+
+
+if __name__ == '__main__':
+    main()
