@@ -6,6 +6,8 @@ _base_ = [
     '../_base_/schedules/mec_sgd_coslr_4e_quick.py',
     '../_base_/default_runtime.py',
 ]
+# the main job's recipe: teacher 0.9 -> 1, the exact log-det at eps^2 / d = 1/8
+model = dict(base_momentum=0.1, head=dict(eps_square=64., mode='exact'))
 train_dataloader = dict(batch_size=256)
 optim_wrapper = dict(type='BFloat16OptimWrapper')  # CPU autocast; the loss stays float32
 # the k-NN memory: 20,000 training images spread over the class-sorted tree
