@@ -99,7 +99,7 @@ def run(cmd: List[str], log: str) -> float:
     return time.perf_counter() - t0
 
 
-def knn(config: str, extra: List[str], out: str, args) -> Dict:
+def knn(config: str, extra: List[str], out: str) -> Dict:
     cmd = [sys.executable, 'tools/analysis/knn_eval.py', config] + extra + [
         '--k', '20', '200', '--out', out]
     run(cmd, out.replace('.json', '.log'))
@@ -195,12 +195,12 @@ def main(argv=None) -> List[Dict]:
         wall = run([sys.executable, 'tools/train.py', info['path'], '--work-dir', wd],
                    osp.join(wd, 'train.log'))
         ckpt = osp.join(wd, f'epoch_{args.epochs}.pth')
-        row = dict(method=name, **knn(info['path'], [ckpt], osp.join(wd, 'knn.json'), args),
+        row = dict(method=name, **knn(info['path'], [ckpt], osp.join(wd, 'knn.json')),
                    images_seen=args.epochs * info['images_per_epoch'], wall_s=wall,
                    config=METHODS[name], command=command,
                    curve=online_curve(wd, info['images_per_epoch']))
-        row['start_k20'] = knn(info['path'], [], osp.join(wd, 'knn_random_init.json'),
-                               args)['knn_top1_k20']
+        row['start_k20'] = knn(info['path'], [],
+                               osp.join(wd, 'knn_random_init.json'))['knn_top1_k20']
         print(f"   k-NN {row['knn_top1_k20']:.2f} / {row['knn_top1_k200']:.2f} (k = 20 / 200), "
               f'{wall:.0f} s', flush=True)
         rows.append(row)
@@ -211,7 +211,7 @@ def main(argv=None) -> List[Dict]:
                          ('centred pixels', ['--pixels', 'centred']),
                          ('random init', ['--seed', str(args.seed)])):
         out = osp.join(base_dir, label.replace(' ', '_') + '.json')
-        rows.append(dict(method=label, **knn(base, extra, out, args), images_seen=0, wall_s=0.,
+        rows.append(dict(method=label, **knn(base, extra, out), images_seen=0, wall_s=0.,
                          config=METHODS['MEC'] if label == 'random init' else None,
                          command=command))
     table = markdown(rows)

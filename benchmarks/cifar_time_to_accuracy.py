@@ -176,43 +176,45 @@ def _iters_per_epoch(n: int, batch: int) -> int:
     return n // batch  # drop_last, as the config's loader
 
 
+class _DeviceTraining:
+    """The device path's pieces: the training set on the device, the config's
+    views as batched transforms, the model and its Runner-like step."""
+
+    def __init__(self, cfg, args, device, train_bgr: torch.Tensor, seed: int) -> None:
+        from mec_plugin.datasets.gpu_augment import multiview_from_pipeline
+        self.views = multiview_from_pipeline(cfg.train_pipeline)
+        self.n = train_bgr.shape[0]
+        self.iters_per_epoch = _iters_per_epoch(self.n, args.batch)
+        (self.model, self.optim_wrapper, self.schedulers, self.hook,
+         self.runner) = build_training(cfg, args, device, self.iters_per_epoch, args.epochs)
+        self.data = train_bgr.to(device)
+        self.g = torch.Generator(device=device).manual_seed(seed)
+        self.model.train()
+
+    def step(self, it: int, idx: torch.Tensor) -> dict:
+        rgb = self.data[idx].flip(1)
+        # the preprocessor's to_rgb flips BGR -> RGB: hand it BGR, as LoadImageFromFile does
+        inputs = [v(rgb, self.g).flip(1) for v in self.views]
+        return runner_step(self.model, self.optim_wrapper, self.schedulers, self.hook,
+                           self.runner, it, dict(inputs=inputs, data_samples=None))
+
+
 def probe_step_seconds(cfg, args, device, train_bgr: torch.Tensor, warmup: int = 3,
                        steps: int = 10) -> float:
     """Seconds per device-path step, timed on a throwaway model (``--time-budget``)."""
-    from mec_plugin.datasets.gpu_augment import multiview_from_pipeline
-    views = multiview_from_pipeline(cfg.train_pipeline)
-    n = train_bgr.shape[0]
-    iters_per_epoch = _iters_per_epoch(n, args.batch)
-    model, optim_wrapper, schedulers, hook, runner = build_training(
-        cfg, args, device, iters_per_epoch, args.epochs)
-    data_gpu = train_bgr.to(device)
-    g = torch.Generator(device=device).manual_seed(args.seed + 1)
-    model.train()
+    run = _DeviceTraining(cfg, args, device, train_bgr, args.seed + 1)
     for it in range(warmup + steps):
         if it == warmup:
             synchronize(device)
             t0 = time.perf_counter()
-        idx = torch.randint(0, n, (args.batch,), device=device, generator=g)
-        rgb = data_gpu[idx].flip(1)
-        inputs = [v(rgb, g).flip(1) for v in views]
-        runner_step(model, optim_wrapper, schedulers, hook, runner, it,
-                    dict(inputs=inputs, data_samples=None))
+        run.step(it, torch.randint(0, run.n, (args.batch,), device=device, generator=run.g))
     synchronize(device)
-    seconds = (time.perf_counter() - t0) / steps
-    del model, optim_wrapper, data_gpu
-    return seconds
+    return (time.perf_counter() - t0) / steps
 
 
 def device_path(cfg, args, device, train_bgr: torch.Tensor) -> Dict:
-    from mec_plugin.datasets.gpu_augment import multiview_from_pipeline
-    views = multiview_from_pipeline(cfg.train_pipeline)
-    n = train_bgr.shape[0]
-    iters_per_epoch = _iters_per_epoch(n, args.batch)
-    model, optim_wrapper, schedulers, hook, runner = build_training(
-        cfg, args, device, iters_per_epoch, args.epochs)
-    data_gpu = train_bgr.to(device)
-    g = torch.Generator(device=device).manual_seed(args.seed)
-    model.train()
+    run = _DeviceTraining(cfg, args, device, train_bgr, args.seed)
+    iters_per_epoch = run.iters_per_epoch
     reset_peak_memory(device)
     epoch_s, last = [], None
     synchronize(device)
@@ -220,13 +222,9 @@ def device_path(cfg, args, device, train_bgr: torch.Tensor) -> Dict:
     it = 0
     for epoch in range(args.epochs):
         te = time.perf_counter()
-        perm = torch.randperm(n, device=device, generator=g)
+        perm = torch.randperm(run.n, device=device, generator=run.g)
         for b in range(iters_per_epoch):
-            rgb = data_gpu[perm[b * args.batch:(b + 1) * args.batch]].flip(1)
-            # the preprocessor's to_rgb flips BGR -> RGB: hand it BGR, as LoadImageFromFile does
-            inputs = [v(rgb, g).flip(1) for v in views]
-            last = runner_step(model, optim_wrapper, schedulers, hook, runner, it,
-                               dict(inputs=inputs, data_samples=None))
+            last = run.step(it, perm[b * args.batch:(b + 1) * args.batch])
             it += 1
         synchronize(device)
         epoch_s.append(time.perf_counter() - te)
@@ -239,7 +237,7 @@ def device_path(cfg, args, device, train_bgr: torch.Tensor) -> Dict:
                iters_per_epoch=iters_per_epoch, epoch_seconds=epoch_s,
                final_loss=float(last['loss'].detach()), peak_mem_gib=peak_memory_gib(device))
     out['loss_finite'] = math.isfinite(out['final_loss'])
-    return model, out
+    return run.model, out
 
 
 def cpu_worker_path(cfg, args, device, data_root: str) -> Dict:
