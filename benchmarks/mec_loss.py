@@ -10,7 +10,7 @@ For each (m, d) and order n the script
    ``batch``, ``feature``, ``auto``; ``exact`` once per shape) and with an
    independent transcription of the official ``loss_func`` (C = p z^T / lamda_inv
    on the m x m side, S = sum_k (-1)^(k+1) C^k / k by repeated products,
-   Tr S; docs/mec.md) -- or ``slogdet(I_m + C)`` for ``exact`` -- and
+   Tr S; docs/methods/mec.md) -- or ``slogdet(I_m + C)`` for ``exact`` -- and
    records the largest relative difference of value and gradient; a shape
    whose values disagree is timed anyway but flagged (``agree: false``);
 2. times forward + backward (teacher ``p`` detached, student ``z`` a leaf):

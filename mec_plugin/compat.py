@@ -120,6 +120,21 @@ def require_mmcv_ops(what: str, *packages: str) -> None:
             'run `bash tools/install.sh --ops` to reinstall them for this torch') from err
 
 
+DOWNSTREAM_SCOPES = ('mmdet', 'mmseg')
+
+
+def require_config_host(cfg, tool: str) -> None:
+    """An mmdet / mmseg config (its ``default_scope``) needs the full environment.
+
+    ``tools/train.py`` and ``tools/test.py`` call this before building anything, so a
+    detection config run in the core environment stops with the same one line as the
+    benchmark launchers instead of a registry error.
+    """
+    scope = cfg.get('default_scope')
+    if scope in DOWNSTREAM_SCOPES:
+        require_mmcv_ops(f'{scope} configs (default_scope={scope!r}) in {tool}', scope)
+
+
 def _major(version: str) -> int:
     try:
         return int(version.split('.')[0])

@@ -167,6 +167,24 @@ def test_ops_that_are_installed_but_do_not_load_are_reported_as_such(monkeypatch
         compat.require_mmcv_ops('the mmdet benchmarks', 'mmdet')
 
 
+@pytest.mark.parametrize('tool', ['tools/train.py', 'tools/test.py'])
+def test_a_detection_config_in_the_core_environment_stops_the_tools_with_one_line(
+        monkeypatch, tmp_path, tool):
+    from _scripts import load_tool
+    monkeypatch.setitem(sys.modules, 'mmcv._ext', None)
+    config = os.path.join(ROOT, 'configs/benchmarks/mmdetection/coco/mask-rcnn_r50-c4_ms-1x_coco.py')
+    argv = [config, 'ckpt.pth'] if tool == 'tools/test.py' else [config]
+    monkeypatch.setattr(sys, 'argv', [tool] + argv + ['--work-dir', str(tmp_path / 'w')])
+    with pytest.raises(SystemExit) as info:
+        main = load_tool(tool).main
+        main() if tool == 'tools/test.py' else main(sys.argv[1:])
+    message = str(info.value.code)
+    assert message.startswith(f"mmdet configs (default_scope='mmdet') in {tool} need mmcv built "
+                              'with its ops'), message
+    assert 'run `bash tools/install.sh --ops`' in message and '\n' not in message
+    assert not (tmp_path / 'w').exists()  # stopped before any work
+
+
 def test_the_full_environment_passes_the_ops_check():
     assert compat.require_mmcv_ops('the mmdet benchmarks', 'mmdet', 'mmseg') is None
 

@@ -75,7 +75,7 @@ def official_loss(p, z, lamda_inv, order=4, mode='batch'):
 
 @pytest.mark.parametrize('mode', ['batch', 'feature', 'auto'])
 def test_mec_loss_vectors_match_the_mmpretrain_environment(mode):
-    # docs/mec.md test vectors (tests/models/losses/test_mec_loss.py asserts the same numbers)
+    # docs/methods/mec.md test vectors (tests/models/losses/test_mec_loss.py asserts the same numbers)
     eye = torch.eye(4, 8, dtype=torch.float64)
     assert official_loss(eye, eye, 32., 4, mode).item() == pytest.approx(-0.9846928914, abs=1e-9)
     ones = torch.ones(4, 8, dtype=torch.float64)

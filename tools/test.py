@@ -13,6 +13,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmpretrain.utils import register_all_modules
 
+from mec_plugin.compat import require_config_host
 from mec_plugin.engine.cpu_distributed import prepare_cpu_distributed
 
 
@@ -40,6 +41,7 @@ def main():
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+    require_config_host(cfg, 'tools/test.py')  # mmdet / mmseg configs need the full env
     if cfg.get('test_dataloader') is None:
         raise SystemExit(f'{args.config} has no test_dataloader: tools/test.py evaluates '
                          'classification configs (linear probe, fine-tune); pre-training '

@@ -14,6 +14,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from mmpretrain.utils import register_all_modules
 
+from mec_plugin.compat import require_config_host
 from mec_plugin.engine.cpu_distributed import prepare_cpu_distributed
 
 
@@ -139,6 +140,7 @@ def protect_work_dir(cfg) -> None:
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
+    require_config_host(cfg, 'tools/train.py')  # mmdet / mmseg configs need the full env
     protect_work_dir(cfg)
     prepare_cpu_distributed(cfg)  # gloo and CPU DDP where there is no CUDA device
     register_all_modules(init_default_scope=False)

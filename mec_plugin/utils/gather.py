@@ -3,7 +3,7 @@
 Every rank computes the same loss on the gathered batch. In backward the
 incoming gradients are **summed** across ranks before each rank takes its own
 slice, so a rank's gradient is ``W * dL/dz_local``; DDP's averaging over W
-ranks then recovers the exact full-batch gradient (docs/mec.md, the "gather" row of the defaults).
+ranks then recovers the exact full-batch gradient (docs/methods/mec.md, the "gather" row of the defaults).
 mmpretrain's ``SimCLR.GatherLayer`` skips the sum, which scales gradients by
 1/W and changes the effective learning rate with the number of GPUs.
 """

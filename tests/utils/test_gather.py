@@ -1,4 +1,4 @@
-"""Two gloo processes give the single-process loss and gradients (docs/mec.md)."""
+"""Two gloo processes give the single-process loss and gradients (docs/methods/mec.md)."""
 import os
 import tempfile
 

@@ -6,7 +6,7 @@
 # diverged in epoch 2 -- the Taylor guard measured rho(C) = 3.8, the teacher-
 # student cosine turned negative and the order-4 term dominated the loss. The
 # top direction of a 10-class batch holds ~m/10 of its energy, so 1/lambda
-# = m/4 keeps rho(C) near 0.4 there (docs/mec.md).
+# = m/4 keeps rho(C) near 0.4 there (docs/methods/mec.md).
 width = 16
 dim = 512
 model = dict(

@@ -25,7 +25,7 @@ class MECHead(BaseModule):
     The student's projections go through the predictor; teacher and student
     are gathered across ranks (the student keeping its gradients), so m is the
     global batch and ``1/lambda = lamda_inv_factor * m * eps^2 / d``. The loss
-    is the official one (docs/mec.md, "The objective")::
+    is the official one (docs/methods/mec.md, "The objective")::
 
         loss = -lamda_inv * (T(p1, z2) + T(p2, z1)) / (2 m)
 

@@ -179,7 +179,7 @@ def taylor_spectral_radius(p: Tensor,
                            ) -> Tensor:
     """Estimate the spectral radius rho(C) of ``C = lambda norm(p) norm(z)^T``.
 
-    The Taylor series of MEC diverges once rho(C) >= 1 (docs/mec.md, "Divergence guard"). C is
+    The Taylor series of MEC diverges once rho(C) >= 1 (docs/methods/mec.md, "Divergence guard"). C is
     not symmetric and, for clustered embeddings, has several eigenvalues of
     similar size, where plain power iteration converges slowly and
     *under*-estimates. So this is subspace iteration on a block of ``block``
@@ -214,7 +214,7 @@ def coding_length_scale(m: int, d: int) -> float:
 
 
 def lamda_inv_from_eps(m: int, d: int, eps_square: float) -> float:
-    """1/lambda = m * eps^2 / d (lambda = d / (m eps^2), docs/mec.md)."""
+    """1/lambda = m * eps^2 / d (lambda = d / (m eps^2), docs/methods/mec.md)."""
     if eps_square <= 0:
         raise ValueError(f'eps_square must be > 0, got {eps_square}')
     return m * eps_square / d

@@ -1,4 +1,4 @@
-"""mec_loss against the test vectors of docs/mec.md and independent float64 maths."""
+"""mec_loss against the test vectors of docs/methods/mec.md and independent float64 maths."""
 import numpy as np
 import pytest
 import torch

@@ -1,0 +1,137 @@
+"""The recipe sweep: variants compose from their configs (data taken from another config,
+options checked against existing keys), run side by side, stop at a deadline, and
+report their online k-NN beside the pixel and random-init rows."""
+import json
+import os
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from _eval_data import write_idx
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+import recipe_sweep  # noqa: E402
+
+SIMCLR = 'configs/baselines/simclr_resnet18-w16_1xb256-4e_cifar10.py'
+SHIPPED = os.path.join(ROOT, 'benchmarks', 'sweeps', 'fashion_mnist_mec.json')
+
+
+def _fashion_mnist(root, n=64):
+    """Tiny IDX files: ten classes, each a brightness level, so the k-NN has something to find."""
+    rng = np.random.default_rng(0)
+    os.makedirs(root, exist_ok=True)
+    for split in ('train', 't10k'):
+        labels = np.arange(n) % 10
+        images = np.clip(labels[:, None, None] * 25 + rng.integers(-20, 20, (n, 28, 28)), 0, 255)
+        write_idx(os.path.join(root, f'{split}-images-idx3-ubyte'), images)
+        write_idx(os.path.join(root, f'{split}-labels-idx1-ubyte'), labels)
+    return root
+
+
+def _args(**kw):
+    base = dict(config=recipe_sweep.DEFAULT_CONFIG, train_limit=None, data_root=None,
+                knn_train_limit=None, log_interval=50, seed=0)
+    return types.SimpleNamespace(**dict(base, **kw))
+
+
+@pytest.mark.parametrize('text, message', [
+    ('[]', 'non-empty JSON list'),
+    ('[{"options": {}}]', "needs a 'name'"),
+    ('[{"name": "a", "option": {}}]', "needs a 'name'"),
+    ('[{"name": "a"}, {"name": "a"}]', "'a' is used twice"),
+])
+def test_bad_sweep_files_are_named(tmp_path, text, message):
+    path = tmp_path / 'sweep.json'
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        recipe_sweep.load_sweep(str(path))
+
+
+def test_the_shipped_sweep_composes(tmp_path):
+    """Every variant of the shipped sweep names existing keys and takes the base's data."""
+    base = Config.fromfile(os.path.join(ROOT, recipe_sweep.DEFAULT_CONFIG))
+    for v in recipe_sweep.load_sweep(SHIPPED):
+        info = recipe_sweep.variant_config(v, _args(), str(tmp_path / v['name']))
+        cfg = Config.fromfile(info['path'])
+        assert cfg.data_preprocessor == base.data_preprocessor
+        assert cfg.model.backbone.in_channels == 1
+        assert cfg.custom_hooks[-1]['type'] == 'KNNMonitorHook'
+        for key, value in v.get('options', {}).items():
+            node = cfg
+            for part in key.split('.'):
+                node = node[part]
+            assert node == value
+    simclr = Config.fromfile(str(tmp_path / 'SimCLR' / 'config.py'))
+    assert simclr.model.type == 'SimCLR' and simclr.train_cfg.max_epochs == 10
+
+
+def test_an_option_that_is_not_in_the_config_is_refused(tmp_path):
+    v = dict(name='typo', options={'model.head.eps_sqare': 16.})
+    with pytest.raises(ValueError, match="'eps_sqare' not found"):
+        recipe_sweep.variant_config(v, _args(), str(tmp_path / 'typo'))
+
+
+def _sweep(tmp_path, variants, *extra):
+    data = tmp_path / 'fmnist'
+    if not data.is_dir():
+        _fashion_mnist(str(data))
+    (tmp_path / 'sweep.json').write_text(json.dumps(variants))
+    cmd = [sys.executable, 'benchmarks/recipe_sweep.py', str(tmp_path / 'sweep.json'),
+           '--data-root', str(data), '--knn-train-limit', '64', '--work-dir',
+           str(tmp_path / 'work'), '--out', str(tmp_path / 'rows.json'),
+           '--markdown', str(tmp_path / 'table.md')] + list(extra)
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+SMALL = {'train_cfg.max_epochs': 2, 'train_dataloader.batch_size': 16}
+
+
+def test_two_variants_side_by_side_with_the_baselines(tmp_path):
+    variants = [dict(name='MEC eps2 16', options=dict(SMALL, **{'model.head.eps_square': 16.})),
+                dict(name='SimCLR', config=SIMCLR, data_from='base', options=SMALL)]
+    proc = _sweep(tmp_path, variants, '--jobs', '2')
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    out = json.loads((tmp_path / 'rows.json').read_text())
+    rows = {r['variant']: r for r in out['rows']}
+    # the trained rows in the order they finished, then the baselines
+    assert set(list(rows)[:2]) == {'MEC eps2 16', 'SimCLR'}
+    assert list(rows)[2:] == ['raw pixels', 'centred pixels', 'random init']
+    for name in ('MEC eps2 16', 'SimCLR'):
+        r = rows[name]
+        assert r['finished'] and r['returncode'] == 0 and r['epochs'] == 2
+        # 64 images, batch 16: 64 a epoch whether or not the last batch is dropped
+        assert [p['images_seen'] for p in r['curve']] == [64, 128] and r['images_seen'] == 128
+        assert r['knn_top1_k20'] == r['curve'][-1]['k20'] and 0 <= r['knn_top1_k200'] <= 100
+    mec_cfg = Config.fromfile(str(tmp_path / 'work' / 'MEC_eps2_16' / 'config.py'))
+    assert mec_cfg.model.head.eps_square == 16.
+    knn = json.loads((tmp_path / 'work' / 'baselines' / 'raw_pixels.json').read_text())
+    assert rows['raw pixels']['knn_top1_k20'] == knn['weighted_knn']['k=20,T=0.07']
+    table = (tmp_path / 'table.md').read_text()
+    assert table.count('\n') == 2 + len(rows) and '| SimCLR |' in table
+    assert out['command'].startswith('python benchmarks/recipe_sweep.py')
+
+
+def test_the_deadline_stops_runs_and_keeps_the_rest_unstarted(tmp_path):
+    variants = [dict(name='a', options=SMALL), dict(name='b', options=SMALL)]
+    proc = _sweep(tmp_path, variants, '--jobs', '1', '--deadline', '0.5', '--no-baselines')
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    rows = json.loads((tmp_path / 'rows.json').read_text())['rows']
+    assert [r['variant'] for r in rows] == ['a', 'b']
+    assert not rows[0]['finished'] and 'stopped at the deadline' in proc.stdout
+    assert not rows[1]['finished'] and rows[1]['note'] == 'not started before the deadline'
+
+
+def test_bad_calls_stop_before_anything_runs(tmp_path):
+    (tmp_path / 'rows.json').write_text('keep me')
+    proc = _sweep(tmp_path, [dict(name='a', options=SMALL)])
+    assert proc.returncode == 2 and 'pass --force to overwrite' in proc.stderr
+    assert (tmp_path / 'rows.json').read_text() == 'keep me'
+    proc = _sweep(tmp_path, [dict(name='a', options={'model.nope': 1})], '--force')
+    assert proc.returncode == 1 and "option 'model.nope' is not in its config" in proc.stderr
+    assert not (tmp_path / 'work' / 'a' / 'train.log').exists()
