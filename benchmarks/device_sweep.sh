@@ -21,14 +21,18 @@ START=$(date +%s)
 exec > >(tee -a "$OUT/device_sweep.log") 2>&1
 source benchmarks/device_setup.sh
 
-DATA=data/fashion-mnist
-mkdir -p "$DATA"
-for f in .data/fashion-mnist/*-ubyte.gz /usr/share/datasets/fashion-mnist/*-ubyte.gz; do
-  [ -f "$f" ] || continue
-  out="$DATA/$(basename "$f" .gz)"
-  [ -s "$out" ] || gunzip -c "$f" > "$out"
-done
-ls "$DATA"/train-images-idx3-ubyte > /dev/null || { echo 'no Fashion-MNIST in .data/fashion-mnist/'; exit 2; }
+# FASHION_MNIST: a folder with the four uncompressed IDX files; otherwise they are
+# unpacked from .data/fashion-mnist/ (or Debian's dataset-fashion-mnist) into data/
+DATA=${FASHION_MNIST:-data/fashion-mnist}
+if [ -z "${FASHION_MNIST:-}" ]; then
+  mkdir -p "$DATA"
+  for f in .data/fashion-mnist/*-ubyte.gz /usr/share/datasets/fashion-mnist/*-ubyte.gz; do
+    [ -f "$f" ] || continue
+    out="$DATA/$(basename "$f" .gz)"
+    [ -s "$out" ] || gunzip -c "$f" > "$out"
+  done
+fi
+ls "$DATA"/train-images-idx3-ubyte > /dev/null || { echo "no Fashion-MNIST in $DATA"; exit 2; }
 echo "setup done at $(( $(date +%s) - START )) s"
 
 WORK=${SWEEP_WORK_DIR:-/tmp/sweep}

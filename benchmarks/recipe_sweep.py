@@ -108,6 +108,11 @@ def variant_config(variant: Dict, args, work_dir: str) -> Dict:
 _LENGTHS: Dict[str, int] = {}
 
 
+def _pct(x) -> str:
+    """A k-NN figure, or '-' where there is none (no epoch done; k above the memory)."""
+    return '-' if x is None or x != x else f'{x:.2f}'
+
+
 def images_per_epoch(config: str) -> int:
     """Training images per epoch as the loader sees them (the last partial batch dropped)."""
     from mmengine.config import Config
@@ -141,15 +146,16 @@ def run_all(variants: List[Dict], args) -> List[Dict]:
         curve = online_curve(v['_wd'], info['images_per_epoch'])
         last = curve[-1] if curve else dict(k20=float('nan'), k200=float('nan'), images_seen=0)
         ok = not stopped and proc.returncode == 0 and len(curve) >= info['epochs']
+        state = 'done' if ok else ('stopped' if stopped else 'failed')
         rows.append(dict(variant=v['name'], options=v.get('options', {}),
                          config=v.get('config', args.config), data_from=v.get('data_from'),
                          knn_top1_k20=last['k20'], knn_top1_k200=last['k200'],
                          images_seen=last['images_seen'], epochs=info['epochs'],
-                         finished=ok, returncode=proc.returncode, wall_s=round(wall, 1),
-                         curve=curve))
-        state = 'done' if ok else ('stopped at the deadline' if stopped else
-                                   f'FAILED (exit {proc.returncode}, see {v["_wd"]}/train.log)')
-        print(f"   {v['name']}: {state}, k-NN {last['k20']:.2f} / {last['k200']:.2f} "
+                         finished=ok, state=state, returncode=proc.returncode,
+                         wall_s=round(wall, 1), curve=curve))
+        said = dict(done='done', stopped='stopped at the deadline',
+                    failed=f'FAILED (exit {proc.returncode}, see {v["_wd"]}/train.log)')[state]
+        print(f"   {v['name']}: {said}, k-NN {_pct(last['k20'])} / {_pct(last['k200'])} "
               f"after {last['images_seen']:,} images, {wall:.0f} s", flush=True)
 
     while pending or running:
@@ -176,8 +182,9 @@ def run_all(variants: List[Dict], args) -> List[Dict]:
                 finish(v, proc, stopped=True)
             running.clear()
             rows += [dict(variant=v['name'], options=v.get('options', {}), finished=False,
-                          knn_top1_k20=float('nan'), knn_top1_k200=float('nan'),
-                          images_seen=0, note='not started before the deadline')
+                          state='not started', knn_top1_k20=float('nan'),
+                          knn_top1_k200=float('nan'), images_seen=0,
+                          note='not started before the deadline')
                      for v in pending]
             break
         for name, (v, log, proc) in list(running.items()):
@@ -198,21 +205,25 @@ def baselines(args) -> List[Dict]:
                          ('centred pixels', ['--pixels', 'centred']),
                          ('random init', ['--seed', str(args.seed)])):
         out = osp.join(base_dir, label.replace(' ', '_') + '.json')
-        rows.append(dict(variant=label, finished=True, images_seen=0, **knn(base, extra, out)))
+        rows.append(dict(variant=label, finished=True, state='done', images_seen=0,
+                         **knn(base, extra, out)))
     return rows
 
 
 def markdown(rows: List[Dict]) -> str:
     lines = ['| variant | k-NN k = 20 | k-NN k = 200 | images seen | finished | wall s | changes |',
              '| --- | --- | --- | --- | --- | --- | --- |']
-    for r in sorted(rows, key=lambda r: -(r['knn_top1_k20'] if r['knn_top1_k20'] == r['knn_top1_k20']
-                                          else -1)):
+
+    def rank(r):  # best first; rows without a figure last
+        x = r['knn_top1_k20']
+        return -x if x is not None and x == x else 1.
+    for r in sorted(rows, key=rank):
         changes = ', '.join(f'`{k}={v}`' for k, v in r.get('options', {}).items())
         if r.get('data_from'):
             changes = f"`{osp.basename(r['config'])}` on the base's data" + (
                 ', ' + changes if changes else '')
         wall = f"{r['wall_s']:.0f}" if 'wall_s' in r else ''
-        lines.append(f"| {r['variant']} | {r['knn_top1_k20']:.2f} | {r['knn_top1_k200']:.2f} "
+        lines.append(f"| {r['variant']} | {_pct(r['knn_top1_k20'])} | {_pct(r['knn_top1_k200'])} "
                      f"| {r['images_seen']:,} | {'yes' if r['finished'] else 'no'} | {wall} "
                      f"| {changes} |")
     return '\n'.join(lines) + '\n'
@@ -274,6 +285,9 @@ def main(argv=None) -> List[Dict]:
             os.makedirs(osp.dirname(args.out), exist_ok=True)
         with open(args.out, 'w') as f:
             json.dump(dict(command=command, rows=rows), f, indent=1)
+    failed = [r['variant'] for r in rows if r.get('state') == 'failed']
+    if failed:  # the table is written all the same; the exit status says it is incomplete
+        sys.exit(f'recipe_sweep.py: {len(failed)} variant(s) failed: {", ".join(failed)}')
     return rows
 
 

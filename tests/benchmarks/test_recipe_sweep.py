@@ -79,10 +79,12 @@ def test_an_option_that_is_not_in_the_config_is_refused(tmp_path):
 def _sweep(tmp_path, variants, *extra):
     data = tmp_path / 'fmnist'
     if not data.is_dir():
-        _fashion_mnist(str(data))
+        _fashion_mnist(str(data), n=256)
     (tmp_path / 'sweep.json').write_text(json.dumps(variants))
+    # train on 64 images; the k-NN memory of 256 leaves room for k = 200
     cmd = [sys.executable, 'benchmarks/recipe_sweep.py', str(tmp_path / 'sweep.json'),
-           '--data-root', str(data), '--knn-train-limit', '64', '--work-dir',
+           '--data-root', str(data), '--train-limit', '64', '--knn-train-limit', '256',
+           '--work-dir',
            str(tmp_path / 'work'), '--out', str(tmp_path / 'rows.json'),
            '--markdown', str(tmp_path / 'table.md')] + list(extra)
     env = dict(os.environ, OMP_NUM_THREADS='1')
@@ -104,7 +106,8 @@ def test_two_variants_side_by_side_with_the_baselines(tmp_path):
     assert list(rows)[2:] == ['raw pixels', 'centred pixels', 'random init']
     for name in ('MEC eps2 16', 'SimCLR'):
         r = rows[name]
-        assert r['finished'] and r['returncode'] == 0 and r['epochs'] == 2
+        assert r['finished'] and r['state'] == 'done' and r['returncode'] == 0
+        assert r['epochs'] == 2
         # 64 images, batch 16: 64 a epoch whether or not the last batch is dropped
         assert [p['images_seen'] for p in r['curve']] == [64, 128] and r['images_seen'] == 128
         assert r['knn_top1_k20'] == r['curve'][-1]['k20'] and 0 <= r['knn_top1_k200'] <= 100
@@ -123,8 +126,9 @@ def test_the_deadline_stops_runs_and_keeps_the_rest_unstarted(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     rows = json.loads((tmp_path / 'rows.json').read_text())['rows']
     assert [r['variant'] for r in rows] == ['a', 'b']
-    assert not rows[0]['finished'] and 'stopped at the deadline' in proc.stdout
-    assert not rows[1]['finished'] and rows[1]['note'] == 'not started before the deadline'
+    assert rows[0]['state'] == 'stopped' and not rows[0]['finished']
+    assert 'stopped at the deadline' in proc.stdout
+    assert rows[1]['state'] == 'not started' and not rows[1]['finished']
 
 
 def test_bad_calls_stop_before_anything_runs(tmp_path):
@@ -135,3 +139,45 @@ def test_bad_calls_stop_before_anything_runs(tmp_path):
     proc = _sweep(tmp_path, [dict(name='a', options={'model.nope': 1})], '--force')
     assert proc.returncode == 1 and "option 'model.nope' is not in its config" in proc.stderr
     assert not (tmp_path / 'work' / 'a' / 'train.log').exists()
+
+
+def test_device_sweep_dry_run_brings_back_rows_logs_and_scalars(tmp_path):
+    """The GPU call's wrapper, on the CPU at toy sizes, with a one-variant sweep."""
+    data = _fashion_mnist(str(tmp_path / 'fmnist'), n=512)  # the dry run trains on 512
+    sweep = tmp_path / 'sweep.json'
+    sweep.write_text(json.dumps([dict(name='main job', options=dict(
+        SMALL, **{'train_dataloader.batch_size': 128}))]))
+    out = tmp_path / 'out'
+    env = dict(os.environ, OUT=str(out), OMP_NUM_THREADS='1', FASHION_MNIST=data,
+               SWEEP_WORK_DIR=str(tmp_path / 'work'))
+    proc = subprocess.run(['bash', 'benchmarks/device_sweep.sh', '--dry-run', str(sweep)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    rows = json.loads((out / 'sweep.json').read_text())['rows']
+    assert [r['variant'] for r in rows] == ['main job'] and rows[0]['finished']
+    assert rows[0]['images_seen'] == 2 * 512
+    for name in ('train.log', 'config.py', 'scalars.json'):
+        assert (out / 'runs' / 'main_job' / name).is_file()
+    assert '| main job |' in (out / 'sweep.md').read_text()
+
+
+@pytest.mark.parametrize('env, argv, message', [
+    ({}, [], 'set OUT to the folder'),
+    ({'OUT': 'x'}, ['no/such/sweep.json'], 'no sweep file no/such/sweep.json'),
+])
+def test_device_sweep_bad_calls(tmp_path, env, argv, message):
+    env = dict({k: v for k, v in os.environ.items() if k != 'OUT'}, **env)
+    proc = subprocess.run(['bash', 'benchmarks/device_sweep.sh'] + argv, cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr
+
+
+def test_a_failed_run_is_in_the_table_and_the_exit_status(tmp_path):
+    # one epoch leaves no room for the cosine after the warm-up: tools/train.py refuses it
+    variants = [dict(name='one epoch', options=dict(SMALL, **{'train_cfg.max_epochs': 1}))]
+    proc = _sweep(tmp_path, variants, '--no-baselines')
+    assert proc.returncode == 1 and "1 variant(s) failed: one epoch" in proc.stderr
+    row = json.loads((tmp_path / 'rows.json').read_text())['rows'][0]
+    assert row['state'] == 'failed' and row['returncode'] != 0 and row['curve'] == []
+    assert 'leaves no epoch for CosineAnnealingLR' in (
+        tmp_path / 'work' / 'one_epoch' / 'train.log').read_text()
