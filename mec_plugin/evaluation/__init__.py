@@ -1,7 +1,7 @@
 from mec_plugin.host import HOST
 from .features import (REPRESENTATION_HELP, REPRESENTATIONS, backbone_state_dict,
                        build_backbone, build_encoder, config_representation,
-                       eval_data_preprocessor, extract_config_features, extract_features,
+                       dataset_classes, eval_data_preprocessor, extract_config_features, extract_features,
                        find_backbone_weights, load_checkpoint_file, load_features,
                        neck_state_dict, save_features)
 from .knn import (best_k_accuracy, knn_accuracy_per_k, knn_neighbours, knn_predict,
@@ -19,6 +19,7 @@ __all__ = [
     'config_representation', 'REPRESENTATIONS', 'REPRESENTATION_HELP', 'extract_features',
     'find_backbone_weights',
     'load_checkpoint_file', 'eval_data_preprocessor', 'extract_config_features', 'save_features',
+    'dataset_classes',
     'load_features', 'knn_predict', 'knn_neighbours', 'knn_accuracy_per_k', 'best_k_accuracy',
     'shift_normalise', 'to_representation', 'alignment', 'uniformity', 'class_alignment',
     'effective_rank', 'linear_classifier', 'linear_probe_on_features', 'instdisc_retrieval',

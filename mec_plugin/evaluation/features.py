@@ -220,6 +220,15 @@ def extract_pixels(dataloader, progress: bool = True) -> Tuple[Tensor, Tensor]:
     return torch.cat(feats), torch.cat(labels).long()
 
 
+def dataset_classes(loader_cfg) -> list:
+    """The class names of a loader config's dataset (``metainfo['classes']``), or []."""
+    if loader_cfg is None:
+        return []
+    from mmpretrain.registry import DATASETS
+    dataset = DATASETS.build(loader_cfg['dataset'])
+    return [str(c) for c in (dataset.metainfo.get('classes') or [])]
+
+
 def save_features(path: str, splits: Dict[str, Tuple[Tensor, Tensor]], **meta) -> None:
     """Save ``{split: (features, labels)}`` plus metadata for the other tools."""
     import os

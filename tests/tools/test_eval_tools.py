@@ -80,6 +80,7 @@ def test_extract_features_and_knn_on_the_saved_features(workspace, capsys):
              '--out', res_json)
     assert json.load(open(res_json))['num_train'] == 24
     assert torch.allclose(load_features(saved)['train'][0], train_x, atol=1e-5)
+    assert load_features(saved)['meta']['classes'] == ['class0', 'class1', 'class2', 'class3']
 
 
 def test_linear_probe_on_features_tool(workspace, capsys):

@@ -23,7 +23,7 @@ from mmengine.config import Config, DictAction
 from mmpretrain.utils import register_all_modules
 
 from mec_plugin.evaluation import (REPRESENTATION_HELP, REPRESENTATIONS, config_representation,
-                                   extract_config_features, save_features)
+                                   dataset_classes, extract_config_features, save_features)
 
 
 def parse_args():
@@ -43,15 +43,6 @@ def parse_args():
     p.add_argument('--test-stride', type=int, default=1)
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     return p.parse_args()
-
-
-def dataset_classes(loader_cfg) -> list:
-    """The class names of a loader's dataset (``metainfo['classes']``), or []."""
-    if loader_cfg is None:
-        return []
-    from mmpretrain.registry import DATASETS
-    dataset = DATASETS.build(loader_cfg['dataset'])
-    return [str(c) for c in (dataset.metainfo.get('classes') or [])]
 
 
 def main():

@@ -32,8 +32,8 @@ from mmengine.config import Config, DictAction
 from mmpretrain.utils import register_all_modules
 
 from mec_plugin.evaluation import (REPRESENTATION_HELP, REPRESENTATIONS, best_k_accuracy,
-                                   config_representation, extract_config_features, load_features,
-                                   save_features)
+                                   config_representation, dataset_classes,
+                                   extract_config_features, load_features, save_features)
 from mec_plugin.evaluation.knn import knn_accuracy_per_k
 
 
@@ -84,8 +84,12 @@ def evaluate(cfg, checkpoint, weights='student', ks=(20, 200), temperature=0.07,
                                            strides=dict(train=train_stride),
                                            representation=representation)
         if save_to:
+            # the class names too, so that tsne.py labels its legend as from extract_features.py
+            classes = dataset_classes(cfg.get('knn_test_dataloader')
+                                      or cfg.get('knn_train_dataloader'))
             save_features(save_to, features, checkpoint=checkpoint or 'random-init',
-                          weights=weights, seed=seed, representation=representation)
+                          weights=weights, seed=seed, representation=representation,
+                          classes=classes)
     else:
         representation = features.get('meta', {}).get('representation', representation)
     (train_x, train_y), (test_x, test_y) = features['train'], features['test']
