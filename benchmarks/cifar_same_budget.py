@@ -55,6 +55,21 @@ def count_images(data_root: str, split: str) -> int:
                for _, _, files in os.walk(osp.join(data_root, split)) for f in files)
 
 
+def dump_monitored(cfg, work_dir: str, log_interval: int, seed: int) -> str:
+    """Checkpoint at the last epoch only, a k-NN monitor after every epoch (k = 20, 200),
+    the seed; the config written to ``work_dir/config.py``, whose path is returned."""
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=cfg.train_cfg.max_epochs,
+                                        max_keep_ckpts=1)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=log_interval)
+    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'KNNMonitorHook']
+    cfg.custom_hooks = hooks + [dict(type='KNNMonitorHook', interval=1, ks=(20, 200))]
+    cfg.randomness = dict(seed=seed)
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, 'config.py')
+    cfg.dump(path)
+    return path
+
+
 def method_config(name: str, args, work_dir: str) -> Dict:
     """The method's config at the shared budget, dumped to ``work_dir/config.py``."""
     from mmengine.config import Config
@@ -73,15 +88,7 @@ def method_config(name: str, args, work_dir: str) -> Dict:
     if args.knn_train_limit:
         _set_every(cfg.knn_train_dataloader, 'num_samples', args.knn_train_limit)
     cfg.train_cfg.max_epochs = args.epochs
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=args.epochs,
-                                        max_keep_ckpts=1)
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=args.log_interval)
-    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'KNNMonitorHook']
-    cfg.custom_hooks = hooks + [dict(type='KNNMonitorHook', interval=1, ks=(20, 200))]
-    cfg.randomness = dict(seed=args.seed)
-    os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(work_dir, 'config.py')
-    cfg.dump(path)
+    path = dump_monitored(cfg, work_dir, args.log_interval, args.seed)
     drop_last = loader.get('drop_last', False)
     n = args.train_limit or count_images(args.data_root, 'train')
     per_epoch = (n // loader.batch_size) * loader.batch_size if drop_last else n

@@ -31,7 +31,7 @@ import time
 from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from cifar_same_budget import _set_every, knn, online_curve  # noqa: E402
+from cifar_same_budget import _set_every, dump_monitored, knn, online_curve  # noqa: E402
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 DEFAULT_CONFIG = 'configs/mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py'
@@ -93,16 +93,8 @@ def variant_config(variant: Dict, args, work_dir: str) -> Dict:
             _set_every(cfg[split], 'data_root', args.data_root)
     if args.knn_train_limit:
         _set_every(cfg.knn_train_dataloader, 'num_samples', args.knn_train_limit)
-    epochs = cfg.train_cfg.max_epochs
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs, max_keep_ckpts=1)
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=args.log_interval)
-    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'KNNMonitorHook']
-    cfg.custom_hooks = hooks + [dict(type='KNNMonitorHook', interval=1, ks=(20, 200))]
-    cfg.randomness = dict(seed=args.seed)
-    os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(work_dir, 'config.py')
-    cfg.dump(path)
-    return dict(path=path, epochs=epochs, batch=loader.batch_size)
+    path = dump_monitored(cfg, work_dir, args.log_interval, args.seed)
+    return dict(path=path, epochs=cfg.train_cfg.max_epochs, batch=loader.batch_size)
 
 
 _LENGTHS: Dict[str, int] = {}
