@@ -7,16 +7,15 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmpretrain.utils import register_all_modules
-from PIL import Image
 
 import mec_plugin  # noqa: F401
 from mec_plugin.registry import MODELS
+from tiny_datasets import make_cifar_folder
 
 register_all_modules(init_default_scope=True)  # LARS and the heads resolve in mmpretrain's scope
 
@@ -61,22 +60,10 @@ def test_baseline_config_shares_the_network_and_takes_a_step(path):
     assert not torch.equal(before, model.backbone.conv1.weight)
 
 
-def _tiny_cifar(root, train=21, test=4):
-    rng = np.random.default_rng(0)
-    for split, n in (('train', train), ('test', test)):
-        for c in range(10):
-            d = os.path.join(root, split, f'class{c}')
-            os.makedirs(d, exist_ok=True)
-            for i in range(n):
-                img = np.clip(rng.normal(25 * c, 40, (32, 32, 3)), 0, 255).astype(np.uint8)
-                Image.fromarray(img).save(os.path.join(d, f'{i:04d}.png'))
-    return root
-
-
 def _harness(tmp_path, *extra):
     data = str(tmp_path / 'cifar')
     if not os.path.isdir(data):
-        _tiny_cifar(data)
+        make_cifar_folder(data, per_class_train=21)
     cmd = [sys.executable, 'benchmarks/cifar_same_budget.py', '--methods', 'MEC', 'SimCLR',
            '--epochs', '2', '--data-root', data, '--train-limit', '80', '--batch', '16',
            '--knn-train-limit', '210', '--work-dir', str(tmp_path / 'work'),

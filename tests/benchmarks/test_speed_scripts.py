@@ -7,26 +7,13 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from _scripts import load_tool
+from tiny_datasets import make_cifar_folder
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 ENV_KEYS = ('device', 'torch', 'date_utc', 'command')
-
-
-def _tiny_cifar(root, per_class_train=24, per_class_test=4, classes=10):
-    rng = np.random.default_rng(0)
-    for split, n in (('train', per_class_train), ('test', per_class_test)):
-        for c in range(classes):
-            d = os.path.join(root, split, f'class{c}')
-            os.makedirs(d, exist_ok=True)
-            for i in range(n):
-                img = np.clip(rng.normal(25 * c, 40, (32, 32, 3)), 0, 255).astype(np.uint8)
-                Image.fromarray(img).save(os.path.join(d, f'{i:04d}.png'))
-    return root
 
 
 @pytest.fixture(scope='module')
@@ -34,7 +21,7 @@ def dry_run(tmp_path_factory):
     """``benchmarks/device_check.sh --dry-run``: the device check's every step at toy
     sizes on the CPU, so that a broken step shows here and not in a GPU lease."""
     tmp = tmp_path_factory.mktemp('bench')
-    data = _tiny_cifar(str(tmp / 'cifar'))
+    data = make_cifar_folder(str(tmp / 'cifar'), per_class_train=24)
     out = tmp / 'out'
     env = dict(os.environ, OUT=str(out), CIFAR_DATA=data, PYTHON=sys.executable)
     proc = subprocess.run(['bash', 'benchmarks/device_check.sh', '--dry-run'], cwd=ROOT, env=env,

@@ -1,5 +1,6 @@
-"""Tiny generated detection / segmentation datasets in the layouts mmdet and
-mmseg read: COCO instances, VOC07+12 detection, VOC 2012 (+aug) segmentation.
+"""Tiny generated datasets: a CIFAR-like ImageFolder tree for the benchmark scripts,
+and detection / segmentation datasets in the layouts mmdet and mmseg read: COCO
+instances, VOC07+12 detection, VOC 2012 (+aug) segmentation.
 
 Each image holds a few coloured shapes on noise; every shape is an object
 with its box, its polygon (COCO) and its pixels (segmentation masks), so the
@@ -23,6 +24,21 @@ COCO_CATEGORIES = [dict(id=1, name='person'), dict(id=2, name='bicycle'),
                    dict(id=3, name='car')]
 VOC_CLASSES = ['person', 'dog', 'car']
 SEG_CLASS_IDS = [15, 12, 7]  # person, dog, car in VOC's 21-class label map
+
+
+def make_cifar_folder(root: str, per_class_train: int, per_class_test: int = 4,
+                      classes: int = 10) -> str:
+    """A CIFAR-10-like ImageFolder tree (``train/``, ``test/``, 32 x 32 PNGs); class c is
+    noise around grey level 25 c, so a k-NN has something to find."""
+    rng = np.random.default_rng(0)
+    for split, n in (('train', per_class_train), ('test', per_class_test)):
+        for c in range(classes):
+            d = os.path.join(root, split, f'class{c}')
+            os.makedirs(d, exist_ok=True)
+            for i in range(n):
+                img = np.clip(rng.normal(25 * c, 40, (32, 32, 3)), 0, 255).astype(np.uint8)
+                Image.fromarray(img).save(os.path.join(d, f'{i:04d}.png'))
+    return root
 
 
 def _polygon(cx: float, cy: float, rx: float, ry: float, n: int = 8) -> List[Tuple[float, float]]:
