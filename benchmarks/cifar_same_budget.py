@@ -11,6 +11,10 @@ Each method runs ``tools/train.py`` on its config with the whole training split
 ``tools/analysis/knn_eval.py`` on the last checkpoint (weighted cosine k-NN, k = 20 and
 200, T = 0.07, the config's 20,000-image memory, the 10,000 test images). The pixel and
 random-init rows are the same k-NN on the MEC config's data and network.
+
+The outputs are rewritten after every method, so an interrupted run keeps what it
+finished, and ``--resume`` reads those methods back instead of training them again. A
+method that fails is reported and skipped; the exit status is then non-zero.
 """
 import argparse
 import glob
@@ -177,6 +181,8 @@ def parse_args(argv=None):
     p.add_argument('--log-interval', type=int, default=50)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--force', action='store_true', help='overwrite --out / --plot / --markdown')
+    p.add_argument('--resume', action='store_true',
+                   help='read back the methods that already finished in --work-dir at this budget')
     args = p.parse_args(argv)
     for path in (args.out, args.plot, args.markdown):
         if path and osp.exists(path) and not args.force:
@@ -190,30 +196,32 @@ def parse_args(argv=None):
     return args
 
 
-def main(argv=None) -> List[Dict]:
-    args = parse_args(argv)
-    command = ' '.join(['python', 'benchmarks/cifar_same_budget.py'] + (argv or sys.argv[1:]))
-    rows = []
-    for name in args.methods:
-        wd = osp.abspath(osp.join(args.work_dir, name))
-        info = method_config(name, args, wd)
-        print(f'== {name}: {args.epochs} epochs of {info["images_per_epoch"]:,} images '
-              f'(batch {info["batch"]})', flush=True)
-        wall = run([sys.executable, 'tools/train.py', info['path'], '--work-dir', wd],
-                   osp.join(wd, 'train.log'))
-        ckpt = osp.join(wd, f'epoch_{args.epochs}.pth')
-        row = dict(method=name, **knn(info['path'], [ckpt], osp.join(wd, 'knn.json')),
-                   images_seen=args.epochs * info['images_per_epoch'], wall_s=wall,
-                   config=METHODS[name], command=command,
-                   curve=online_curve(wd, info['images_per_epoch']))
-        row['start_k20'] = knn(info['path'], [],
-                               osp.join(wd, 'knn_random_init.json'))['knn_top1_k20']
-        print(f"   k-NN {row['knn_top1_k20']:.2f} / {row['knn_top1_k200']:.2f} (k = 20 / 200), "
-              f'{wall:.0f} s', flush=True)
-        rows.append(row)
-    # the baselines: the same k-NN on the MEC config's data and (untrained) network
+def write_outputs(rows: List[Dict], args) -> str:
+    """The table, plot and JSON of the rows so far (rewritten after every method, so an
+    interrupted run keeps what it finished); the markdown table is returned."""
+    order = [r for r in rows if r['images_seen']] + [r for r in rows if not r['images_seen']]
+    table = markdown(order)
+    if args.markdown:
+        with open(args.markdown, 'w') as f:
+            f.write(table)
+    if args.plot:
+        plot(order, args.plot, f'CIFAR-10, {args.epochs} epochs each, quarter-width ResNet-18')
+    if args.out:
+        if osp.dirname(args.out):
+            os.makedirs(osp.dirname(args.out), exist_ok=True)
+        keys = ('method', 'knn_top1_k20', 'knn_top1_k200', 'images_seen', 'wall_s', 'config',
+                'command', 'curve')
+        with open(args.out, 'w') as f:
+            json.dump([{k: r.get(k) for k in keys} for r in order], f, indent=1)
+    return table
+
+
+def baseline_rows(args, command: str) -> List[Dict]:
+    """Raw pixels, centred pixels, random init: the same k-NN on the MEC config's data
+    and (untrained) network."""
     base_dir = osp.abspath(osp.join(args.work_dir, 'baselines'))
     base = method_config('MEC', args, base_dir)['path']
+    rows = []
     for label, extra in (('raw pixels', ['--pixels', 'raw']),
                          ('centred pixels', ['--pixels', 'centred']),
                          ('random init', ['--seed', str(args.seed)])):
@@ -221,20 +229,53 @@ def main(argv=None) -> List[Dict]:
         rows.append(dict(method=label, **knn(base, extra, out), images_seen=0, wall_s=0.,
                          config=METHODS['MEC'] if label == 'random init' else None,
                          command=command))
-    table = markdown(rows)
-    print(table)
-    if args.markdown:
-        with open(args.markdown, 'w') as f:
-            f.write(table)
-    if args.plot:
-        plot(rows, args.plot, f'CIFAR-10, {args.epochs} epochs each, quarter-width ResNet-18')
-    if args.out:
-        if osp.dirname(args.out):
-            os.makedirs(osp.dirname(args.out), exist_ok=True)
-        keys = ('method', 'knn_top1_k20', 'knn_top1_k200', 'images_seen', 'wall_s', 'config',
-                'command', 'curve')
-        with open(args.out, 'w') as f:
-            json.dump([{k: r.get(k) for k in keys} for r in rows], f, indent=1)
+    return rows
+
+
+def method_row(name: str, args, command: str) -> Dict:
+    """Train one method at the shared budget and score it; with ``--resume`` a finished
+    run of the same budget in the work directory is read back instead."""
+    wd = osp.abspath(osp.join(args.work_dir, name))
+    saved = osp.join(wd, 'row.json')
+    info = method_config(name, args, wd)
+    images_seen = args.epochs * info['images_per_epoch']
+    if args.resume and osp.isfile(saved):
+        with open(saved) as f:
+            row = json.load(f)
+        if row['images_seen'] == images_seen:
+            print(f'== {name}: finished earlier, read from {saved}', flush=True)
+            return row
+    print(f'== {name}: {args.epochs} epochs of {info["images_per_epoch"]:,} images '
+          f'(batch {info["batch"]})', flush=True)
+    wall = run([sys.executable, 'tools/train.py', info['path'], '--work-dir', wd],
+               osp.join(wd, 'train.log'))
+    ckpt = osp.join(wd, f'epoch_{args.epochs}.pth')
+    row = dict(method=name, **knn(info['path'], [ckpt], osp.join(wd, 'knn.json')),
+               images_seen=images_seen, wall_s=wall, config=METHODS[name], command=command,
+               curve=online_curve(wd, info['images_per_epoch']))
+    row['start_k20'] = knn(info['path'], [], osp.join(wd, 'knn_random_init.json'))['knn_top1_k20']
+    with open(saved, 'w') as f:
+        json.dump(row, f, indent=1)
+    print(f"   k-NN {row['knn_top1_k20']:.2f} / {row['knn_top1_k200']:.2f} (k = 20 / 200), "
+          f'{wall:.0f} s', flush=True)
+    return row
+
+
+def main(argv=None) -> List[Dict]:
+    args = parse_args(argv)
+    command = ' '.join(['python', 'benchmarks/cifar_same_budget.py'] + (argv or sys.argv[1:]))
+    rows = baseline_rows(args, command)  # first: they take a minute and frame every row
+    failed = []
+    for name in args.methods:
+        try:
+            rows.append(method_row(name, args, command))
+        except RuntimeError as e:  # one method's crash must not cost the others' hours
+            print(f'== {name} FAILED: {e}', file=sys.stderr, flush=True)
+            failed.append(name)
+        write_outputs(rows, args)
+    print(write_outputs(rows, args))
+    if failed:
+        sys.exit(f'failed: {", ".join(failed)} (their logs are in {args.work_dir}/<method>/)')
     return rows
 
 

@@ -96,6 +96,41 @@ def test_harness_writes_rows_curves_table_and_plot(tmp_path):
     table = (tmp_path / 'table.md').read_text()
     assert table.count('\n') == 2 + len(rows) and '| raw pixels |' in table
     assert (tmp_path / 'curve.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    _resume_and_survive_a_failure(tmp_path, rows)
+
+
+def _resume_and_survive_a_failure(tmp_path, rows):
+    """Run again with --resume and a third method whose training crashes: MEC and SimCLR
+    are read back, not retrained; the crash is reported, the others' rows are kept and
+    the exit status is non-zero."""
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    import cifar_same_budget as harness
+    real_run = harness.run
+    trained = []
+
+    def run(cmd, log):
+        if 'tools/train.py' in cmd:
+            trained.append(log)
+            if os.sep + 'BYOL' + os.sep in log:
+                raise RuntimeError('BYOL crashed')
+        return real_run(cmd, log)
+
+    harness.run = run
+    try:
+        argv = ['--methods', 'MEC', 'BYOL', 'SimCLR', '--epochs', '2', '--data-root',
+                str(tmp_path / 'cifar'), '--train-limit', '80', '--batch', '16',
+                '--knn-train-limit', '210', '--work-dir', str(tmp_path / 'work'),
+                '--out', str(tmp_path / 'rows.json'), '--resume', '--force']
+        with pytest.raises(SystemExit, match='failed: BYOL'):
+            harness.main(argv)
+    finally:
+        harness.run = real_run
+    assert len(trained) == 1 and 'BYOL' in trained[0]  # nothing else was trained again
+    again = json.loads((tmp_path / 'rows.json').read_text())
+    assert [r['method'] for r in again] == [r['method'] for r in rows]
+    for old, new in zip(rows, again):
+        assert new['knn_top1_k20'] == old['knn_top1_k20']
+        assert new['images_seen'] == old['images_seen'] and new['curve'] == old['curve']
 
 
 def test_harness_refuses_to_overwrite_results(tmp_path):
