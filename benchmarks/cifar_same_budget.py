@@ -86,6 +86,10 @@ def method_config(name: str, args, work_dir: str) -> Dict:
         dataset = dict(type='SpreadSubset', num_samples=args.train_limit, dataset=dataset)
     loader.dataset = dataset
     if args.batch:
+        if args.keep_step_lr and cfg.get('auto_scale_lr', {}).get('enable'):
+            # auto_scale_lr multiplies the lr by batch / base_batch_size: move the base with
+            # the batch so each step keeps the config's lr (more steps, same lr)
+            cfg.auto_scale_lr.base_batch_size *= args.batch / loader.batch_size
         loader.batch_size = args.batch
     for split in ('train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader'):
         _set_every(cfg[split], 'data_root', args.data_root)
@@ -178,6 +182,9 @@ def parse_args(argv=None):
     p.add_argument('--train-limit', type=int, help='class-balanced training subset')
     p.add_argument('--knn-train-limit', type=int, help="k-NN memory size (default: the config's)")
     p.add_argument('--batch', type=int, help="batch size for every method (default: the config's)")
+    p.add_argument('--keep-step-lr', action='store_true',
+                   help="with --batch: each step keeps the config's lr (by default "
+                        'auto_scale_lr scales it with the batch)')
     p.add_argument('--log-interval', type=int, default=50)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--force', action='store_true', help='overwrite --out / --plot / --markdown')
@@ -187,6 +194,8 @@ def parse_args(argv=None):
     for path in (args.out, args.plot, args.markdown):
         if path and osp.exists(path) and not args.force:
             p.error(f'{path} exists: pass --force to overwrite it')
+    if args.keep_step_lr and not args.batch:
+        p.error('--keep-step-lr goes with --batch')
     if args.epochs < 1:
         p.error(f'--epochs must be >= 1, got {args.epochs}')
     if not (osp.isdir(osp.join(args.data_root, 'train')) and osp.isdir(osp.join(args.data_root, 'test'))):

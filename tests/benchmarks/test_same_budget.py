@@ -138,3 +138,24 @@ def test_harness_refuses_to_overwrite_results(tmp_path):
     proc = _harness(tmp_path)
     assert proc.returncode == 2 and 'pass --force to overwrite' in proc.stderr
     assert (tmp_path / 'rows.json').read_text() == 'keep me'
+
+
+def test_keep_step_lr_moves_the_scaling_base_with_the_batch(tmp_path):
+    """--batch alone lets auto_scale_lr scale the lr with the batch; --keep-step-lr keeps
+    the lr of each step: SimCLR's 4.8 x 256 / 4096 = 0.3 stays 0.3 at batch 128."""
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    import cifar_same_budget as harness
+    data = str(tmp_path / 'cifar')
+    make_cifar_folder(data, per_class_train=2)
+
+    def step_lr(*extra):
+        args = harness.parse_args(['--data-root', data, '--batch', '128'] + list(extra))
+        info = harness.method_config('SimCLR', args, str(tmp_path / '_'.join(extra or ['x'])))
+        cfg = Config.fromfile(info['path'])
+        scale = info['batch'] / cfg.auto_scale_lr.base_batch_size
+        return cfg.optim_wrapper.optimizer.lr * scale
+
+    assert step_lr() == pytest.approx(4.8 * 128 / 4096)
+    assert step_lr('--keep-step-lr') == pytest.approx(4.8 * 256 / 4096)
+    with pytest.raises(SystemExit):
+        harness.parse_args(['--data-root', data, '--keep-step-lr'])
