@@ -9,6 +9,8 @@
 #   DATA=/path/to/tree bash tools/quickstart.sh   # ImageFolder: tree/train/<class>/*, tree/test/<class>/*
 #   DATA=/path/to/archives bash tools/quickstart.sh  # a folder with cifar10-{train,test}.tar.gz
 #   bash tools/quickstart.sh train_cfg.max_epochs=8   # extra --cfg-options for training
+#   CONFIG=configs/cissl/cissl_resnet18-w16_1xb256-10e_fashion-mnist.py bash tools/quickstart.sh
+#                                                 # another method on the same data and budget
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-fashion-mnist}
@@ -53,10 +55,12 @@ ROOT=$(cd "$ROOT" && pwd)
 DATA_OPTS=(train_dataloader.dataset.dataset.data_root="$ROOT/"
            knn_train_dataloader.dataset.dataset.dataset.data_root="$ROOT/"
            knn_test_dataloader.dataset.dataset.data_root="$ROOT/")
+[ -f "$CONFIG" ] || { echo "CONFIG=$CONFIG: no such config file" >&2; exit 2; }
+METHOD=$($PY -c 'import sys; from mmengine.config import Config; print(Config.fromfile(sys.argv[1]).model.type)' "$CONFIG")
 echo "config: $CONFIG"
 echo "data:   $ROOT"
 
-say "3/4 MEC pre-training (work dir $WORK_DIR)"
+say "3/4 $METHOD pre-training (work dir $WORK_DIR)"
 $PY tools/train.py "$CONFIG" --work-dir "$WORK_DIR" --cfg-options "${DATA_OPTS[@]}" "$@"
 CKPT=$(cat "$WORK_DIR/last_checkpoint")
 
@@ -70,10 +74,10 @@ knn raw_pixels --pixels raw
 knn centred_pixels --pixels centred
 knn random_init
 knn trained "$CKPT"
-$PY - "$WORK_DIR" <<'PY'
+$PY - "$WORK_DIR" "$METHOD" <<'PY'
 import json, sys
 d = sys.argv[1]
-rows = [('MEC (' + json.load(open(f'{d}/knn_trained.json'))['checkpoint'].split('/')[-1] + ')',
+rows = [(sys.argv[2] + ' (' + json.load(open(f'{d}/knn_trained.json'))['checkpoint'].split('/')[-1] + ')',
          'knn_trained'), ('random init', 'knn_random_init'), ('raw pixels', 'knn_raw_pixels'),
         ('centred pixels', 'knn_centred_pixels')]
 res = {name: json.load(open(f'{d}/{stem}.json')) for name, stem in rows}

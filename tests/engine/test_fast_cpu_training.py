@@ -105,3 +105,27 @@ def test_main_job_configs_train_and_evaluate_on_tiny_data(config, data, tmp_path
     for split in ('train', 'test'):
         dataset = DATASETS.build(cfg[f'knn_{split}_dataloader'].dataset)
         assert len(dataset) == 16 and dataset.images.dtype == torch.uint8
+
+
+@pytest.mark.parametrize('config', [
+    'dissl/dissl_resnet18-w16_1xb256-10e_fashion-mnist.py',
+    'cissl/cissl_resnet18-w16_1xb256-10e_fashion-mnist.py',
+    'moco_small/mocosmall_resnet18-w16_1xb256-10e_fashion-mnist.py',
+])
+def test_comparator_fashion_mnist_configs_train_on_tiny_data(config, tmp_path):
+    """The comparators on the main job's data path: one input channel, the batch-made
+    views, bfloat16; a few iterations change the backbone and give a finite loss."""
+    root = tiny_fashion_mnist(str(tmp_path), n=16)
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs', config))
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.dataset.data_root': root,
+        'train_dataloader.batch_size': 8, 'train_cfg.max_epochs': 2,
+        'work_dir': str(tmp_path / 'work'), 'log_level': 'WARNING'})
+    assert cfg.model.backbone.in_channels == 1
+    assert cfg.optim_wrapper.type == 'BFloat16OptimWrapper'
+    runner = Runner.from_cfg(cfg)
+    before = runner.model.backbone.conv1.weight.detach().clone()
+    runner.train()
+    assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
+    assert runner.iter == 2 * 16 // 8
+    assert not torch.equal(before, runner.model.backbone.conv1.weight)

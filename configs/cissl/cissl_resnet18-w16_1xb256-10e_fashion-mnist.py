@@ -1,0 +1,20 @@
+# CISSL on the main job's data and budget: Fashion-MNIST in memory, MEC's two batch-made views,
+# the quarter-width CIFAR ResNet-18 with one input channel, 10 epochs of batch 256, bfloat16 on a
+# CPU; the heads of the CIFAR-10 quick config. Notes: docs/methods/cissl.md#config-notes.
+_base_ = [
+    '../_base_/models/cissl_r18_cifar.py',
+    '../_base_/datasets/fashion_mnist_mec.py',
+    '../_base_/schedules/issl_adam_coslr_2e_quick.py',
+    '../_base_/default_runtime.py',
+]
+width = 16
+model = dict(
+    backbone=dict(in_channels=1, stem_channels=width, base_channels=width),
+    head=dict(student=dict(in_channels=width * 8),
+              teacher=dict(in_channels=width * 8, hid_channels=[256])))
+optim_wrapper = dict(type='BFloat16OptimWrapper')
+train_cfg = dict(max_epochs=10)
+# the k-NN memory: 20,000 training images spread over the (class-mixed) IDX file
+knn_train_dataloader = dict(dataset=dict(dataset=dict(
+    _delete_=True, type='SpreadSubset', num_samples=20000, dataset={{_base_._train_split}})))
+default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))
