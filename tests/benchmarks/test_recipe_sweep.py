@@ -70,6 +70,22 @@ def test_the_shipped_sweep_composes(tmp_path):
     assert simclr.model.type == 'SimCLR' and simclr.train_cfg.max_epochs == 10
 
 
+@pytest.mark.parametrize('name', ['cifar10_mec_simclr.json', 'cifar10_batch.json'])
+def test_the_cifar_sweeps_compose(tmp_path, name):
+    """The CIFAR-10 sweeps' variants exist on the CIFAR MEC config and set what they say."""
+    args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
+    for v in recipe_sweep.load_sweep(os.path.join(ROOT, 'benchmarks', 'sweeps', name)):
+        info = recipe_sweep.variant_config(v, args, str(tmp_path / v['name']))
+        cfg = Config.fromfile(info['path'])
+        assert cfg.model.backbone.in_channels == 3
+        for key, value in v.get('options', {}).items():
+            node = cfg
+            for part in key.split('.'):
+                node = node[part]
+            assert node == value
+        assert info['batch'] == v['options'].get('train_dataloader.batch_size', 256)
+
+
 def test_an_option_that_is_not_in_the_config_is_refused(tmp_path):
     v = dict(name='typo', options={'model.head.eps_sqare': 16.})
     with pytest.raises(ValueError, match="'eps_sqare' not found"):
