@@ -2,8 +2,9 @@
 number of images, scored by the same k-NN, beside raw pixels, centred pixels and the
 untrained network.
 
-    python benchmarks/cifar_same_budget.py --epochs 2 --work-dir work_dirs/same_budget \\
-        --out docs/results/cifar10_same_budget.json --plot docs/results/cifar10_same_budget.png
+    python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr \\
+        --work-dir work_dirs/same_budget_5e --out docs/results/cifar10_same_budget.json \\
+        --plot docs/results/cifar10_same_budget.png   # 1 h 43 min on 2 CPU cores
 
 Each method runs ``tools/train.py`` on its config with the whole training split
 (``--train-limit`` for a class-balanced subset), ``train_cfg.max_epochs = --epochs``
@@ -18,6 +19,7 @@ method that fails is reported and skipped; the exit status is then non-zero.
 """
 import argparse
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -243,17 +245,20 @@ def baseline_rows(args, command: str) -> List[Dict]:
 
 def method_row(name: str, args, command: str) -> Dict:
     """Train one method at the shared budget and score it; with ``--resume`` a finished
-    run of the same budget in the work directory is read back instead."""
+    run of the same config (budget, batch, data included) is read back instead."""
     wd = osp.abspath(osp.join(args.work_dir, name))
     saved = osp.join(wd, 'row.json')
     info = method_config(name, args, wd)
     images_seen = args.epochs * info['images_per_epoch']
+    with open(info['path'], 'rb') as f:
+        config_sha = hashlib.sha256(f.read()).hexdigest()
     if args.resume and osp.isfile(saved):
         with open(saved) as f:
             row = json.load(f)
-        if row['images_seen'] == images_seen:
+        if row.get('config_sha256') == config_sha:
             print(f'== {name}: finished earlier, read from {saved}', flush=True)
             return row
+        print(f'== {name}: {saved} is from another config, trained again', flush=True)
     print(f'== {name}: {args.epochs} epochs of {info["images_per_epoch"]:,} images '
           f'(batch {info["batch"]})', flush=True)
     wall = run([sys.executable, 'tools/train.py', info['path'], '--work-dir', wd],
@@ -263,6 +268,7 @@ def method_row(name: str, args, command: str) -> Dict:
                images_seen=images_seen, wall_s=wall, config=METHODS[name], command=command,
                curve=online_curve(wd, info['images_per_epoch']))
     row['start_k20'] = knn(info['path'], [], osp.join(wd, 'knn_random_init.json'))['knn_top1_k20']
+    row['config_sha256'] = config_sha
     with open(saved, 'w') as f:
         json.dump(row, f, indent=1)
     print(f"   k-NN {row['knn_top1_k20']:.2f} / {row['knn_top1_k200']:.2f} (k = 20 / 200), "

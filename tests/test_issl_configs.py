@@ -181,8 +181,8 @@ def test_config_builds_and_takes_one_step(path):
         wrapper_cfg.update(type='OptimWrapper')
         wrapper_cfg.pop('loss_scale')
     wrapper = build_optim_wrapper(model, wrapper_cfg)
-    size = 32
-    views = [torch.rand(2, 3, size, size) for _ in range(2)]
+    size, channels = 32, cfg.model.backbone.get('in_channels', 3)  # Fashion-MNIST: 1
+    views = [torch.rand(2, channels, size, size) for _ in range(2)]
     before = [p.detach().clone() for p in model.backbone.parameters()]
     out = model.loss(views, None)
     assert torch.isfinite(out['loss']) and out['loss'].ndim == 0

@@ -91,4 +91,6 @@ def test_every_moco_small_config_is_covered():
     names = {os.path.basename(p) for p in glob.glob(os.path.join(ROOT, 'configs/moco_small/*.py'))}
     assert names == ({f'mocosmall_{a}_8xb64-{e}e_in1k.py' for a in ARCHS for e in (200, 800)}
                      | {'mocosmall_resnet18-cifar_1xb512-200e_cifar10.py',
-                        'mocosmall_resnet18-w16_1xb128-2e_cifar10.py'})
+                        'mocosmall_resnet18-w16_1xb128-2e_cifar10.py',
+                        # trained on tiny data in tests/engine/test_fast_cpu_training.py
+                        'mocosmall_resnet18-w16_1xb256-10e_fashion-mnist.py'})
