@@ -287,8 +287,8 @@ def main(argv=None) -> List[Dict]:
         except RuntimeError as e:  # one method's crash must not cost the others' hours
             print(f'== {name} FAILED: {e}', file=sys.stderr, flush=True)
             failed.append(name)
-        write_outputs(rows, args)
-    print(write_outputs(rows, args))
+        table = write_outputs(rows, args)
+    print(table)
     if failed:
         sys.exit(f'failed: {", ".join(failed)} (their logs are in {args.work_dir}/<method>/)')
     return rows

@@ -14,7 +14,4 @@ model = dict(
               teacher=dict(in_channels=width * 8, hid_channels=[256])))
 optim_wrapper = dict(type='BFloat16OptimWrapper')
 train_cfg = dict(max_epochs=10)
-# the k-NN memory: 20,000 training images spread over the (class-mixed) IDX file
-knn_train_dataloader = dict(dataset=dict(dataset=dict(
-    _delete_=True, type='SpreadSubset', num_samples=20000, dataset={{_base_._train_split}})))
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))

@@ -12,7 +12,4 @@ model = dict(backbone=dict(in_channels=1), base_momentum=0.1,
 # CPU autocast (the loss stays float32); weight decay 5e-4, not 1e-5: docs/methods/mec.md#main-job
 optim_wrapper = dict(type='BFloat16OptimWrapper', optimizer=dict(weight_decay=5e-4))
 train_cfg = dict(max_epochs=10)
-# the k-NN memory: 20,000 training images spread over the (class-mixed) IDX file
-knn_train_dataloader = dict(dataset=dict(dataset=dict(
-    _delete_=True, type='SpreadSubset', num_samples=20000, dataset={{_base_._train_split}})))
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))

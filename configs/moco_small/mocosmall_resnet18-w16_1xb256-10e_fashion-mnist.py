@@ -19,7 +19,4 @@ model = dict(
 optim_wrapper = dict(_delete_=True, type='BFloat16OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.06, momentum=0.9, weight_decay=1e-4))
 train_cfg = dict(max_epochs=10)
-# the k-NN memory: 20,000 training images spread over the (class-mixed) IDX file
-knn_train_dataloader = dict(dataset=dict(dataset=dict(
-    _delete_=True, type='SpreadSubset', num_samples=20000, dataset={{_base_._train_split}})))
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))

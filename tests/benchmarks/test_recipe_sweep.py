@@ -52,6 +52,13 @@ def test_bad_sweep_files_are_named(tmp_path, text, message):
         recipe_sweep.load_sweep(str(path))
 
 
+def _option(cfg, key: str):
+    """The value of a dotted --cfg-options key in a config."""
+    for part in key.split('.'):
+        cfg = cfg[part]
+    return cfg
+
+
 def test_the_shipped_sweep_composes(tmp_path):
     """Every variant of the shipped sweep names existing keys and takes the base's data."""
     base = Config.fromfile(os.path.join(ROOT, recipe_sweep.DEFAULT_CONFIG))
@@ -62,10 +69,7 @@ def test_the_shipped_sweep_composes(tmp_path):
         assert cfg.model.backbone.in_channels == 1
         assert cfg.custom_hooks[-1]['type'] == 'KNNMonitorHook'
         for key, value in v.get('options', {}).items():
-            node = cfg
-            for part in key.split('.'):
-                node = node[part]
-            assert node == value
+            assert _option(cfg, key) == value
     simclr = Config.fromfile(str(tmp_path / 'SimCLR' / 'config.py'))
     assert simclr.model.type == 'SimCLR' and simclr.train_cfg.max_epochs == 10
 
@@ -79,10 +83,7 @@ def test_the_cifar_sweeps_compose(tmp_path, name):
         cfg = Config.fromfile(info['path'])
         assert cfg.model.backbone.in_channels == 3
         for key, value in v.get('options', {}).items():
-            node = cfg
-            for part in key.split('.'):
-                node = node[part]
-            assert node == value
+            assert _option(cfg, key) == value
         assert info['batch'] == v['options'].get('train_dataloader.batch_size', 256)
 
 

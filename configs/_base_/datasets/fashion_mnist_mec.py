@@ -29,11 +29,13 @@ train_dataloader = dict(
     dataset=dict(type='InMemoryImages', dataset=_train_split))
 
 knn_data_preprocessor = dict(type='ClsDataPreprocessor', mean=mean, std=std)
+# the k-NN memory: 20,000 training images spread over the (class-mixed) IDX file
 knn_train_dataloader = dict(
     batch_size=512, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),
-    dataset=dict(type='InMemoryImages', dataset=_train_split))
+    dataset=dict(type='InMemoryImages',
+                 dataset=dict(type='SpreadSubset', num_samples=20000, dataset=_train_split)))
 knn_test_dataloader = dict(
     batch_size=512, num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
