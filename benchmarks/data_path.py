@@ -69,6 +69,9 @@ def images_per_second(cfg, iters, skip, work_dir):
     cfg.default_hooks = dict(checkpoint=None, logger=None)
     cfg.custom_hooks = [h for h in cfg.get('custom_hooks', []) if h.type != 'KNNMonitorHook']
     cfg.log_level = 'WARNING'
+    # MMEngine names a Runner's logger and message hub after the config and the
+    # second it started: two variants timed in one second would share them
+    cfg.experiment_name = f'data_path_{osp.basename(work_dir)}'
     runner = Runner.from_cfg(cfg)
     clock = Clock()
     runner.register_hook(clock, 'LOWEST')

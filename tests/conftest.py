@@ -1,3 +1,4 @@
+import itertools
 import os
 
 import pytest
@@ -19,3 +20,23 @@ def _mmpretrain_scope():
     from mmengine.registry import DefaultScope
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         yield
+
+
+_runner_ids = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _unique_runner_names(monkeypatch):
+    # MMEngine names a Runner's logger, message hub and visualizer after its
+    # config file and the second it started, and hands a second Runner of the
+    # same name the first one's: its logs and vis_data land in the first work
+    # dir. Tests start several Runners a second, so each gets its own name.
+    from mmengine.runner import Runner
+    init = Runner.__init__
+
+    def named_init(self, *args, experiment_name=None, **kwargs):
+        if experiment_name is None:
+            experiment_name = f'test_runner_{next(_runner_ids)}'
+        init(self, *args, experiment_name=experiment_name, **kwargs)
+
+    monkeypatch.setattr(Runner, '__init__', named_init)
