@@ -10,7 +10,8 @@ Each method runs ``tools/train.py`` on its config with the whole training split
 (``--train-limit`` for a class-balanced subset), ``train_cfg.max_epochs = --epochs``
 (the configs' schedules follow it) and a ``KNNMonitorHook`` after every epoch, then
 ``tools/analysis/knn_eval.py`` on the last checkpoint (weighted cosine k-NN, k = 20 and
-200, T = 0.07, the config's 20,000-image memory, the 10,000 test images). The pixel and
+200, T = 0.07; for every row the same memory of 20,000 training images spread over the
+classes and the whole test split, whatever a quick config uses). The pixel and
 random-init rows are the same k-NN on the MEC config's data and network.
 
 The outputs are rewritten after every method, so an interrupted run keeps what it
@@ -43,17 +44,41 @@ METHODS = {
 IMAGE_EXT = ('.png', '.jpg', '.jpeg', '.bmp')
 
 
-def _set_every(node, key: str, value) -> None:
-    """Set ``key`` wherever it occurs in a nested config (dicts and lists)."""
+KNN_MEMORY = 20000  # training images spread over the classes, the k-NN memory of every row
+
+
+def _set_every(node, key: str, value) -> int:
+    """Set ``key`` wherever it occurs in a nested config (dicts and lists); how many."""
+    found = 0
     if isinstance(node, dict):
         for k in list(node):
             if k == key:
                 node[k] = value
+                found += 1
             else:
-                _set_every(node[k], key, value)
+                found += _set_every(node[k], key, value)
     elif isinstance(node, list):
         for v in node:
-            _set_every(v, key, value)
+            found += _set_every(v, key, value)
+    return found
+
+
+def _without_subsets(dataset):
+    """The dataset config with every ``SpreadSubset`` replaced by the dataset it wraps."""
+    if isinstance(dataset, dict):
+        if dataset.get('type') == 'SpreadSubset':
+            return _without_subsets(dataset['dataset'])
+        return type(dataset)({k: _without_subsets(v) for k, v in dataset.items()})
+    return dataset
+
+
+def shared_knn_protocol(cfg, memory: int) -> None:
+    """Every row's k-NN on the same images: ``memory`` training images spread over the
+    classes and the whole test split, whatever the method's quick config uses."""
+    loader = cfg.knn_train_dataloader
+    if not _set_every(loader, 'num_samples', memory):
+        loader.dataset = dict(type='SpreadSubset', num_samples=memory, dataset=loader.dataset)
+    cfg.knn_test_dataloader.dataset = _without_subsets(cfg.knn_test_dataloader.dataset)
 
 
 def count_images(data_root: str, split: str) -> int:
@@ -95,8 +120,7 @@ def method_config(name: str, args, work_dir: str) -> Dict:
         loader.batch_size = args.batch
     for split in ('train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader'):
         _set_every(cfg[split], 'data_root', args.data_root)
-    if args.knn_train_limit:
-        _set_every(cfg.knn_train_dataloader, 'num_samples', args.knn_train_limit)
+    shared_knn_protocol(cfg, args.knn_train_limit or KNN_MEMORY)
     cfg.train_cfg.max_epochs = args.epochs
     path = dump_monitored(cfg, work_dir, args.log_interval, args.seed)
     drop_last = loader.get('drop_last', False)
@@ -126,9 +150,10 @@ def knn(config: str, extra: List[str], out: str) -> Dict:
 
 
 def online_curve(work_dir: str, images_per_epoch: int) -> List[Dict]:
-    """The KNNMonitorHook's points (logged with step = epoch) from the run's scalars."""
+    """The KNNMonitorHook's points (logged with step = epoch) from the scalars of the
+    latest run in ``work_dir`` (an earlier run there keeps its own timestamped folder)."""
     points = []
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))[-1:]:
         with open(path) as f:
             for line in f:
                 rec = json.loads(line)
@@ -182,7 +207,8 @@ def parse_args(argv=None):
     p.add_argument('--plot', help='PNG of the online k-NN against the images seen')
     p.add_argument('--markdown', help='the table in markdown')
     p.add_argument('--train-limit', type=int, help='class-balanced training subset')
-    p.add_argument('--knn-train-limit', type=int, help="k-NN memory size (default: the config's)")
+    p.add_argument('--knn-train-limit', type=int,
+                   help=f'k-NN memory size, for every row (default {KNN_MEMORY:,})')
     p.add_argument('--batch', type=int, help="batch size for every method (default: the config's)")
     p.add_argument('--keep-step-lr', action='store_true',
                    help="with --batch: each step keeps the config's lr (by default "

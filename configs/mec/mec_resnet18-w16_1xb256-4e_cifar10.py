@@ -11,8 +11,4 @@ model = dict(base_momentum=0.1, head=dict(eps_square=64., mode='exact'))
 train_dataloader = dict(batch_size=256)
 # CPU autocast (the loss stays float32); weight decay 5e-4, not 1e-5: docs/methods/mec.md#cifar-10
 optim_wrapper = dict(type='BFloat16OptimWrapper', optimizer=dict(weight_decay=5e-4))
-# the k-NN memory: 20,000 training images spread over the class-sorted tree
-knn_train_dataloader = dict(dataset=dict(dataset=dict(
-    _delete_=True, type='SpreadSubset', num_samples=20000,
-    dataset={{_base_.knn_train_dataloader.dataset.dataset}})))
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))

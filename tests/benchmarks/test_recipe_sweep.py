@@ -55,7 +55,7 @@ def test_bad_sweep_files_are_named(tmp_path, text, message):
 def _option(cfg, key: str):
     """The value of a dotted --cfg-options key in a config."""
     for part in key.split('.'):
-        cfg = cfg[part]
+        cfg = cfg[int(part)] if isinstance(cfg, (list, tuple)) else cfg[part]
     return cfg
 
 
@@ -74,17 +74,21 @@ def test_the_shipped_sweep_composes(tmp_path):
     assert simclr.model.type == 'SimCLR' and simclr.train_cfg.max_epochs == 10
 
 
-@pytest.mark.parametrize('name', ['cifar10_mec_simclr.json', 'cifar10_batch.json'])
+@pytest.mark.parametrize('name', ['cifar10_mec_simclr.json', 'cifar10_batch.json',
+                                  'cifar10_short_recipes.json'])
 def test_the_cifar_sweeps_compose(tmp_path, name):
-    """The CIFAR-10 sweeps' variants exist on the CIFAR MEC config and set what they say."""
+    """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""
     args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
     for v in recipe_sweep.load_sweep(os.path.join(ROOT, 'benchmarks', 'sweeps', name)):
         info = recipe_sweep.variant_config(v, args, str(tmp_path / v['name']))
         cfg = Config.fromfile(info['path'])
-        assert cfg.model.backbone.in_channels == 3
+        assert cfg.model.backbone.get('in_channels', 3) == 3  # ResNet_CIFAR's default
         for key, value in v.get('options', {}).items():
             assert _option(cfg, key) == value
-        assert info['batch'] == v['options'].get('train_dataloader.batch_size', 256)
+        source = Config.fromfile(os.path.join(ROOT, v.get('config', args.config)))
+        batch = v['options'].get('train_dataloader.batch_size',
+                                 source.train_dataloader.batch_size)
+        assert info['batch'] == batch
 
 
 def test_an_option_that_is_not_in_the_config_is_refused(tmp_path):

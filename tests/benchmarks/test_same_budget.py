@@ -165,3 +165,52 @@ def test_keep_step_lr_moves_the_scaling_base_with_the_batch(tmp_path):
     assert step_lr('--keep-step-lr') == pytest.approx(4.8 * 256 / 4096)
     with pytest.raises(SystemExit):
         harness.parse_args(['--data-root', data, '--keep-step-lr'])
+
+
+def test_every_method_is_scored_on_the_same_knn_memory_and_test_split(tmp_path):
+    """CMC's quick config keeps a 5,000-image memory and 2,000 test images; in the
+    comparison every row uses 20,000 spread training images and the whole test split."""
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    import cifar_same_budget as harness
+    data = str(tmp_path / 'cifar')
+    make_cifar_folder(data, per_class_train=2)
+
+    def subsets(node):
+        if isinstance(node, dict):
+            own = [node['num_samples']] if node.get('type') == 'SpreadSubset' else []
+            return own + [n for v in node.values() for n in subsets(v)]
+        return [n for v in node for n in subsets(v)] if isinstance(node, list) else []
+
+    assert subsets(Config.fromfile(os.path.join(ROOT, harness.METHODS['CMC'])).to_dict()
+                   ['knn_test_dataloader']) == [2000]
+    runs = [(name, [], 20000) for name in harness.METHODS] + [
+        ('CMC', ['--knn-train-limit', '300'], 300), ('MEC', ['--knn-train-limit', '300'], 300)]
+    for name, extra, memory in runs:
+        args = harness.parse_args(['--data-root', data] + extra)
+        info = harness.method_config(name, args, str(tmp_path / f'{name}_{memory}'))
+        cfg = Config.fromfile(info['path']).to_dict()
+        assert subsets(cfg['knn_train_dataloader']) == [memory], name
+        assert subsets(cfg['knn_test_dataloader']) == [], name
+    # a memory without a subset gets one
+    cfg = Config(dict(knn_train_dataloader=dict(dataset=dict(type='CustomDataset')),
+                      knn_test_dataloader=dict(dataset=dict(type='CustomDataset'))))
+    harness.shared_knn_protocol(cfg, 123)
+    assert cfg.knn_train_dataloader.dataset.num_samples == 123
+    assert cfg.knn_train_dataloader.dataset.dataset.type == 'CustomDataset'
+
+
+def test_the_curve_is_read_from_the_latest_run_only(tmp_path):
+    """A method trained again in its work dir keeps the earlier run's timestamped folder
+    (tools/train.py moves its checkpoints aside, never deletes): its points must not
+    join the new curve."""
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    import cifar_same_budget as harness
+    for stamp, accs in (('20261130_220252', (30., 31.)), ('20261201_005700', (40., 45.))):
+        vis = tmp_path / stamp / 'vis_data'
+        vis.mkdir(parents=True)
+        lines = [json.dumps({'loss': 1.0, 'step': 3})] + [
+            json.dumps({'knn/top1_k20': a, 'knn/top1_k200': a - 1, 'step': e + 1})
+            for e, a in enumerate(accs)]
+        (vis / 'scalars.json').write_text('\n'.join(lines) + '\n')
+    assert harness.online_curve(str(tmp_path), 100) == [
+        dict(images_seen=100, k20=40., k200=39.), dict(images_seen=200, k20=45., k200=44.)]

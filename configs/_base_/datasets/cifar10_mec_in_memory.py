@@ -12,9 +12,10 @@ train_dataloader = dict(
                  dataset=dict(type='CustomDataset', data_root={{_base_.data_root}},
                               data_prefix='train', pipeline=[])))
 knn_data_preprocessor = dict(to_rgb=False)  # stored RGB already
+# the k-NN memory: 20,000 training images spread over the class-sorted tree
 knn_train_dataloader = dict(
-    **_loader, dataset=dict(_delete_=True, type='InMemoryImages',
-                            dataset={{_base_.knn_train_dataloader.dataset}}))
+    **_loader, dataset=dict(_delete_=True, type='InMemoryImages', dataset=dict(
+        type='SpreadSubset', num_samples=20000, dataset={{_base_.knn_train_dataloader.dataset}})))
 knn_test_dataloader = dict(
     **_loader, dataset=dict(_delete_=True, type='InMemoryImages',
                             dataset={{_base_.knn_test_dataloader.dataset}}))
