@@ -9,6 +9,7 @@ import os
 import os.path as osp
 
 import mec_plugin  # noqa: F401  (first: registers the plugin, guards the host imports)
+import torch.distributed as dist
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -147,6 +148,10 @@ def main(argv=None):
     # runner_type selects e.g. FlexibleRunner (FSDP / DeepSpeed strategies)
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     runner.train()
+    if dist.is_available() and dist.is_initialized():
+        # left to interpreter exit, gloo's threads can abort a rank ("terminate called
+        # without an active exception") after training has finished
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':
