@@ -150,7 +150,7 @@ def main(argv=None):
     runner.train()
     if dist.is_available() and dist.is_initialized():
         # left to interpreter exit, gloo's threads can abort a rank ("terminate called
-        # without an active exception") after training has finished
+        # without an active exception")
         dist.destroy_process_group()
 
 
