@@ -4,7 +4,7 @@ untrained network.
 
     python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr \\
         --work-dir work_dirs/same_budget_5e --out docs/results/cifar10_same_budget.json \\
-        --plot docs/results/cifar10_same_budget.png   # 1 h 43 min on 2 CPU cores
+        --plot docs/results/cifar10_same_budget.png   # about 1 h 35 min on 2 CPU cores
 
 Each method runs ``tools/train.py`` on its config with the whole training split
 (``--train-limit`` for a class-balanced subset), ``train_cfg.max_epochs = --epochs``
@@ -31,10 +31,10 @@ from typing import Dict, List
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 METHODS = {
-    'MEC': 'configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py',
+    'MEC': 'configs/mec/mec_resnet18-w16_1xb128-5e_cifar10.py',
     'DISSL': 'configs/dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py',
     'CISSL': 'configs/cissl/cissl_resnet18-w16_1xb128-2e_cifar10.py',
-    'MoCo-small': 'configs/moco_small/mocosmall_resnet18-w16_1xb128-2e_cifar10.py',
+    'MoCo-small': 'configs/moco_small/mocosmall_resnet18-w16_1xb128-5e_cifar10.py',
     'CMC': 'configs/cmc/cmc_resnet18-w8_1xb128-4e_cifar10.py',
     'BYOL': 'configs/baselines/byol_resnet18-w16_1xb256-4e_cifar10.py',
     'SimSiam': 'configs/baselines/simsiam_resnet18-w16_1xb256-4e_cifar10.py',
@@ -242,7 +242,8 @@ def write_outputs(rows: List[Dict], args) -> str:
         with open(args.markdown, 'w') as f:
             f.write(table)
     if args.plot:
-        plot(order, args.plot, f'CIFAR-10, {args.epochs} epochs each, quarter-width ResNet-18')
+        batch = f' at batch {args.batch}' if args.batch else ''
+        plot(order, args.plot, f'CIFAR-10, {args.epochs} epochs each{batch}, quarter-width ResNet-18')
     if args.out:
         if osp.dirname(args.out):
             os.makedirs(osp.dirname(args.out), exist_ok=True)

@@ -80,7 +80,10 @@ def variant_config(variant: Dict, args, work_dir: str) -> Dict:
         data_cfg = Config.fromfile(osp.join(ROOT, args.config if source == 'base' else source))
         for key in DATA_KEYS:
             cfg[key] = data_cfg[key]
-        cfg.model.backbone.in_channels = data_cfg.model.backbone.in_channels
+        # a backbone config without in_channels takes its type's default (3 for ResNets)
+        channels = data_cfg.model.backbone.get('in_channels', 3)
+        if channels != cfg.model.backbone.get('in_channels', 3):
+            cfg.model.backbone.in_channels = channels
     if variant.get('options'):
         check_options(cfg, variant['options'], variant['name'])
         cfg.merge_from_dict(variant['options'])

@@ -92,5 +92,21 @@ def test_every_moco_small_config_is_covered():
     assert names == ({f'mocosmall_{a}_8xb64-{e}e_in1k.py' for a in ARCHS for e in (200, 800)}
                      | {'mocosmall_resnet18-cifar_1xb512-200e_cifar10.py',
                         'mocosmall_resnet18-w16_1xb128-2e_cifar10.py',
-                        # trained on tiny data in tests/engine/test_fast_cpu_training.py
+                        # these two are trained on tiny data in tests/engine/test_fast_cpu_training.py
+                        'mocosmall_resnet18-w16_1xb128-5e_cifar10.py',
                         'mocosmall_resnet18-w16_1xb256-10e_fashion-mnist.py'})
+
+
+def test_the_short_budget_cifar_config_makes_two_moco_v2_views_with_two_bn_groups():
+    """5 epochs at batch 128: the MoCo v2 colour jitter (not the paper's stronger one) for
+    both views, and SplitBN groups of 64 images, as on each of the official 8 GPUs."""
+    cfg = load('mocosmall_resnet18-w16_1xb128-5e_cifar10.py')
+    views = cfg.data_preprocessor.views
+    assert len(views) == 2 and views[0] == views[1]
+    jitter = next(t for t in views[0] if t.type == 'RandomApply').transforms[0]
+    assert (jitter.brightness, jitter.contrast, jitter.saturation, jitter.hue) == (
+        0.4, 0.4, 0.4, 0.1)
+    assert next(t for t in views[0] if t.type == 'RandomGrayscale').prob == 0.2
+    norm, batch = cfg.model.backbone.norm_cfg, cfg.train_dataloader.batch_size
+    assert norm.type == 'SplitBN' and batch // norm.num_splits == 64
+    assert cfg.model.queue_len % batch == 0 and cfg.train_cfg.max_epochs == 5

@@ -25,9 +25,11 @@ COSINE_CONFIGS = [
     ('configs/_base_/schedules/mocosmall_sgd_coslr_200e.py', 0, False),
     ('configs/mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py', 1, True),
     ('configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py', 1, True),
+    ('configs/mec/mec_resnet18-w16_1xb128-5e_cifar10.py', 0.25, True),
     ('configs/mec/mec_resnet18_1xb512-200e_cifar10.py', 10, True),
     ('configs/cmc/cmc_resnet18-w8_1xb128-4e_cifar10.py', 0, True),
     ('configs/moco_small/mocosmall_resnet18-w16_1xb128-2e_cifar10.py', 0, False),
+    ('configs/moco_small/mocosmall_resnet18-w16_1xb128-5e_cifar10.py', 0, False),
     ('configs/moco_small/mocosmall_resnet18_8xb64-800e_in1k.py', 0, False),
     ('configs/benchmarks/classification/cifar10/'
      'resnet18-cifar_1xb4096-linear-lars-coslr-100e_cifar10.py', 0, False),
@@ -38,14 +40,15 @@ COSINE_CONFIGS = [
 def test_cosine_ends_at_the_overridden_max_epochs(path, warmup, per_iter, tmp_path):
     cfg = Config.fromfile(os.path.join(ROOT, path))
     shipped = cfg.train_cfg.max_epochs
-    epochs = warmup + 5 if shipped != warmup + 5 else warmup + 7
-    length = 4
+    epochs = math.ceil(warmup) + 5 if shipped != math.ceil(warmup) + 5 else math.ceil(warmup) + 7
+    # a quarter-epoch warm-up needs two iterations: MMEngine's LinearLR reaches the peak at end - 1
+    length = 4 if warmup == int(warmup) else 8
     lrs = runner_lrs(cfg, tmp_path, epoch_length=length, max_epochs=epochs, lr=1.0)
     assert len(lrs) == epochs * length
-    start = warmup * length
+    start = int(warmup * length)  # a fractional warm-up ends where MMEngine rounds it down
     for i in range(start, len(lrs)):
         if per_iter:
-            t, span = i - start, (epochs - warmup) * length
+            t, span = i - start, epochs * length - start
         else:  # set once an epoch
             t, span = (i - start) // length, epochs - warmup
         expected = (1 + math.cos(math.pi * t / span)) / 2
@@ -119,3 +122,36 @@ def test_whole_run_cosine_refuses_a_period():
         WholeRunCosineAnnealingLR(opt, T_max=5, end=10)
     with pytest.raises(ValueError, match='needs a finite end'):
         WholeRunCosineAnnealingLR(opt)
+
+
+def test_a_fractional_warm_up_ends_the_lr_and_the_lambda_warm_ups_together(tmp_path):
+    """The 5-epoch CIFAR MEC config warms up for a quarter epoch: MMEngine's LinearLR and
+    the 1/lambda hook must both count int(0.25 x iterations per epoch) iterations."""
+    from types import SimpleNamespace
+
+    from mmengine.registry import HOOKS
+
+    from mec_plugin.engine.hooks.mec_lambda_warmup_hook import lamda_inv_factor
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs/mec/mec_resnet18-w16_1xb128-5e_cifar10.py'))
+    length = 42  # int(0.25 x 42) = 10
+    lrs = runner_lrs(cfg, tmp_path, epoch_length=length, max_epochs=1, lr=1.0)
+    # LinearLR(end=10) reaches the peak at iteration 9, as 1/lambda reaches 1/lambda
+    assert lrs[8] < 0.95 and lrs[9] == pytest.approx(1.0) and lrs[10] == pytest.approx(1.0, 1e-3)
+    hook = HOOKS.build(cfg.custom_hooks[0])
+    iters = hook._warmup_iters(SimpleNamespace(train_dataloader=[None] * length))
+    assert iters == 10
+    factors = [lamda_inv_factor(i, iters, hook.start_factor) for i in range(12)]
+    assert factors[0] == 8. and factors[8] > 1. and factors[9:] == [1.] * 3
+
+
+def test_a_warm_up_of_one_iteration_is_refused_by_name():
+    """A quarter epoch of a 4-iteration epoch is one iteration: MMEngine's LinearLR would
+    then leave the lr at its start factor (1e-8) for the whole run."""
+    from types import SimpleNamespace
+
+    from mmengine.registry import HOOKS
+    hook = HOOKS.build(dict(type='MECLambdaWarmupHook', warmup_epochs=0.25))
+    runner = SimpleNamespace(train_dataloader=[None] * 4, world_size=1)
+    with pytest.raises(ValueError, match=r'warmup_epochs=0.25 is 1 iteration\(s\) of this run '
+                                         r'\(4 per epoch\)'):
+        hook.before_train(runner)

@@ -65,7 +65,7 @@ def _harness(tmp_path, *extra):
     if not os.path.isdir(data):
         make_cifar_folder(data, per_class_train=21)
     cmd = [sys.executable, 'benchmarks/cifar_same_budget.py', '--methods', 'MEC', 'SimCLR',
-           '--epochs', '2', '--data-root', data, '--train-limit', '80', '--batch', '16',
+           '--epochs', '2', '--data-root', data, '--train-limit', '160', '--batch', '16',
            '--knn-train-limit', '210', '--work-dir', str(tmp_path / 'work'),
            '--out', str(tmp_path / 'rows.json'), '--plot', str(tmp_path / 'curve.png'),
            '--markdown', str(tmp_path / 'table.md')] + list(extra)
@@ -82,10 +82,11 @@ def test_harness_writes_rows_curves_table_and_plot(tmp_path):
     for r in rows:
         assert KEYS <= set(r) and 0 <= r['knn_top1_k20'] <= 100 and 0 <= r['knn_top1_k200'] <= 100
     mec, simclr = rows[0], rows[1]
-    # MEC's config drops the last partial batch, SimCLR's does not: 2 x 80 images either way here
-    assert mec['images_seen'] == simclr['images_seen'] == 160
+    # MEC's config drops the last partial batch, SimCLR's does not: 2 x 160 images either way
+    # here (10 iterations an epoch: MEC's quarter-epoch warm-up needs 2)
+    assert mec['images_seen'] == simclr['images_seen'] == 320
     for r in (mec, simclr):
-        assert r['wall_s'] > 0 and [p['images_seen'] for p in r['curve']] == [80, 160]
+        assert r['wall_s'] > 0 and [p['images_seen'] for p in r['curve']] == [160, 320]
         assert r['config'].startswith('configs/')
         ckpt = tmp_path / 'work' / r['method'] / 'epoch_2.pth'
         assert ckpt.is_file()
@@ -117,7 +118,7 @@ def _resume_and_survive_a_failure(tmp_path, rows):
 
     def argv(batch):
         return ['--methods', 'MEC', 'BYOL', 'SimCLR', '--epochs', '2', '--data-root',
-                str(tmp_path / 'cifar'), '--train-limit', '80', '--batch', batch,
+                str(tmp_path / 'cifar'), '--train-limit', '160', '--batch', batch,
                 '--knn-train-limit', '210', '--work-dir', str(tmp_path / 'work'),
                 '--out', str(tmp_path / 'rows.json'), '--resume', '--force']
 

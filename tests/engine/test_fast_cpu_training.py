@@ -129,3 +129,27 @@ def test_comparator_fashion_mnist_configs_train_on_tiny_data(config, tmp_path):
     assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
     assert runner.iter == 2 * 16 // 8
     assert not torch.equal(before, runner.model.backbone.conv1.weight)
+
+
+@pytest.mark.parametrize('config', [
+    'mec/mec_resnet18-w16_1xb128-5e_cifar10.py',
+    'moco_small/mocosmall_resnet18-w16_1xb128-5e_cifar10.py',
+])
+def test_cifar_short_budget_configs_train_on_a_tiny_image_folder(config, tmp_path):
+    """The same-budget comparison's CIFAR-10 configs on the in-memory, batch-augmented,
+    bfloat16 path: a few iterations give a finite loss and change the backbone."""
+    # 8 iterations an epoch: MEC's quarter-epoch warm-up is then 2 (one is refused)
+    root = make_image_folder(str(tmp_path / 'data'), classes=2, per_class=32, size=32)
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs', config))
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.dataset.data_root': root,
+        'train_dataloader.batch_size': 8, 'train_cfg.max_epochs': 2,
+        'work_dir': str(tmp_path / 'work'), 'log_level': 'WARNING'})
+    assert cfg.optim_wrapper.type == 'BFloat16OptimWrapper'
+    assert cfg.data_preprocessor.type == 'BatchAugmentPreprocessor'
+    runner = Runner.from_cfg(cfg)
+    before = runner.model.backbone.conv1.weight.detach().clone()
+    runner.train()
+    assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
+    assert runner.iter == 2 * 64 // 8
+    assert not torch.equal(before, runner.model.backbone.conv1.weight)

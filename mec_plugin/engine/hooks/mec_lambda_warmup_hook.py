@@ -39,7 +39,10 @@ class MECLambdaWarmupHook(Hook):
     sync) only on those iterations.
 
     Args:
-        warmup_epochs (int): warm-up length in epochs. Defaults to 10.
+        warmup_epochs (float): warm-up length in epochs; a fraction such as
+            0.25 counts ``int(0.25 * iterations per epoch)`` iterations, as
+            MMEngine converts an epoch-based ``LinearLR``'s ``end``, so the
+            two warm-ups end together. Defaults to 10.
         warmup_iters (int, optional): warm-up length in iterations; overrides
             ``warmup_epochs`` (needed with an iteration-based loop).
         start_factor (float): 1/lambda starts at ``start_factor`` times its
@@ -52,7 +55,7 @@ class MECLambdaWarmupHook(Hook):
     priority = 'NORMAL'
 
     def __init__(self,
-                 warmup_epochs: int = 10,
+                 warmup_epochs: float = 10,
                  warmup_iters: Optional[int] = None,
                  start_factor: float = 8.0,
                  radius_interval: int = 50,
@@ -77,7 +80,7 @@ class MECLambdaWarmupHook(Hook):
     def _warmup_iters(self, runner) -> int:
         if self.warmup_iters is not None:
             return self.warmup_iters
-        return self.warmup_epochs * len(runner.train_dataloader)
+        return int(self.warmup_epochs * len(runner.train_dataloader))
 
     @staticmethod
     def _head(runner):
@@ -119,6 +122,15 @@ class MECLambdaWarmupHook(Hook):
             raise ValueError(
                 f'MEC needs a global batch of at least 2 images, got train_dataloader.batch_size'
                 f' = {batch} on {world} process(es)')
+        warmup = self._warmup_iters(runner)
+        if self.warmup_iters is None and self.warmup_epochs > 0 and warmup < 2:
+            # the configs warm the lr up over the same epochs, and MMEngine's LinearLR of one
+            # iteration never leaves its start_factor: the run would train at ~0 lr, silently
+            raise ValueError(
+                f'MECLambdaWarmupHook: warmup_epochs={self.warmup_epochs} is {warmup} '
+                f'iteration(s) of this run ({len(runner.train_dataloader)} per epoch); the lr '
+                'warm-up of the same length would leave the lr at its start factor for the whole '
+                'run. Use more training images, a smaller batch or more warm-up epochs.')
         self._head(runner)
         cfg = getattr(runner, 'cfg', None)
         compile_cfg = cfg.get('compile', None) if cfg is not None else None
