@@ -122,8 +122,9 @@ class MECLambdaWarmupHook(Hook):
             raise ValueError(
                 f'MEC needs a global batch of at least 2 images, got train_dataloader.batch_size'
                 f' = {batch} on {world} process(es)')
-        warmup = self._warmup_iters(runner)
-        if self.warmup_iters is None and self.warmup_epochs > 0 and warmup < 2:
+        sized = hasattr(runner.train_dataloader, '__len__')
+        warmup = self._warmup_iters(runner) if sized else None
+        if self.warmup_iters is None and self.warmup_epochs > 0 and sized and warmup < 2:
             # the configs warm the lr up over the same epochs, and MMEngine's LinearLR of one
             # iteration never leaves its start_factor: the run would train at ~0 lr, silently
             raise ValueError(
