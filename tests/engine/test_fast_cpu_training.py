@@ -107,6 +107,26 @@ def test_main_job_configs_train_and_evaluate_on_tiny_data(config, data, tmp_path
         assert len(dataset) == 16 and dataset.images.dtype == torch.uint8
 
 
+def _two_epochs_of_batch_8(config, root, tmp_path):
+    """A shipped config on the training images under ``root``: 2 epochs of batch 8."""
+    cfg = Config.fromfile(os.path.join(ROOT, 'configs', config))
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.dataset.data_root': root,
+        'train_dataloader.batch_size': 8, 'train_cfg.max_epochs': 2,
+        'work_dir': str(tmp_path / 'work'), 'log_level': 'WARNING'})
+    return cfg
+
+
+def _assert_trains(cfg, iterations):
+    """The Runner trains ``cfg`` for ``iterations`` steps to a finite loss and moves the backbone."""
+    runner = Runner.from_cfg(cfg)
+    before = runner.model.backbone.conv1.weight.detach().clone()
+    runner.train()
+    assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
+    assert runner.iter == iterations
+    assert not torch.equal(before, runner.model.backbone.conv1.weight)
+
+
 @pytest.mark.parametrize('config', [
     'dissl/dissl_resnet18-w16_1xb256-10e_fashion-mnist.py',
     'cissl/cissl_resnet18-w16_1xb256-10e_fashion-mnist.py',
@@ -115,20 +135,10 @@ def test_main_job_configs_train_and_evaluate_on_tiny_data(config, data, tmp_path
 def test_comparator_fashion_mnist_configs_train_on_tiny_data(config, tmp_path):
     """The comparators on the main job's data path: one input channel, the batch-made
     views, bfloat16; a few iterations change the backbone and give a finite loss."""
-    root = tiny_fashion_mnist(str(tmp_path), n=16)
-    cfg = Config.fromfile(os.path.join(ROOT, 'configs', config))
-    cfg.merge_from_dict({
-        'train_dataloader.dataset.dataset.data_root': root,
-        'train_dataloader.batch_size': 8, 'train_cfg.max_epochs': 2,
-        'work_dir': str(tmp_path / 'work'), 'log_level': 'WARNING'})
+    cfg = _two_epochs_of_batch_8(config, tiny_fashion_mnist(str(tmp_path), n=16), tmp_path)
     assert cfg.model.backbone.in_channels == 1
     assert cfg.optim_wrapper.type == 'BFloat16OptimWrapper'
-    runner = Runner.from_cfg(cfg)
-    before = runner.model.backbone.conv1.weight.detach().clone()
-    runner.train()
-    assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
-    assert runner.iter == 2 * 16 // 8
-    assert not torch.equal(before, runner.model.backbone.conv1.weight)
+    _assert_trains(cfg, iterations=2 * 16 // 8)
 
 
 @pytest.mark.parametrize('config', [
@@ -140,16 +150,7 @@ def test_cifar_short_budget_configs_train_on_a_tiny_image_folder(config, tmp_pat
     bfloat16 path: a few iterations give a finite loss and change the backbone."""
     # 8 iterations an epoch: MEC's quarter-epoch warm-up is then 2 (one is refused)
     root = make_image_folder(str(tmp_path / 'data'), classes=2, per_class=32, size=32)
-    cfg = Config.fromfile(os.path.join(ROOT, 'configs', config))
-    cfg.merge_from_dict({
-        'train_dataloader.dataset.dataset.data_root': root,
-        'train_dataloader.batch_size': 8, 'train_cfg.max_epochs': 2,
-        'work_dir': str(tmp_path / 'work'), 'log_level': 'WARNING'})
+    cfg = _two_epochs_of_batch_8(config, root, tmp_path)
     assert cfg.optim_wrapper.type == 'BFloat16OptimWrapper'
     assert cfg.data_preprocessor.type == 'BatchAugmentPreprocessor'
-    runner = Runner.from_cfg(cfg)
-    before = runner.model.backbone.conv1.weight.detach().clone()
-    runner.train()
-    assert np.isfinite(runner.message_hub.get_scalar('train/loss').current())
-    assert runner.iter == 2 * 64 // 8
-    assert not torch.equal(before, runner.model.backbone.conv1.weight)
+    _assert_trains(cfg, iterations=2 * 64 // 8)

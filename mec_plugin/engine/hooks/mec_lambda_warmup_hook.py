@@ -122,14 +122,15 @@ class MECLambdaWarmupHook(Hook):
             raise ValueError(
                 f'MEC needs a global batch of at least 2 images, got train_dataloader.batch_size'
                 f' = {batch} on {world} process(es)')
-        sized = hasattr(runner.train_dataloader, '__len__')
-        warmup = self._warmup_iters(runner) if sized else None
-        if self.warmup_iters is None and self.warmup_epochs > 0 and sized and warmup < 2:
-            # the configs warm the lr up over the same epochs, and MMEngine's LinearLR of one
-            # iteration never leaves its start_factor: the run would train at ~0 lr, silently
+        # the configs warm the lr up over the same epochs, and MMEngine's LinearLR of one
+        # iteration never leaves its start_factor: the run would train at ~0 lr, silently
+        if (self.warmup_iters is None and self.warmup_epochs > 0
+                and hasattr(runner.train_dataloader, '__len__')
+                and self._warmup_iters(runner) < 2):
             raise ValueError(
-                f'MECLambdaWarmupHook: warmup_epochs={self.warmup_epochs} is {warmup} '
-                f'iteration(s) of this run ({len(runner.train_dataloader)} per epoch); the lr '
+                f'MECLambdaWarmupHook: warmup_epochs={self.warmup_epochs} is '
+                f'{self._warmup_iters(runner)} iteration(s) of this run '
+                f'({len(runner.train_dataloader)} per epoch); the lr '
                 'warm-up of the same length would leave the lr at its start factor for the whole '
                 'run. Use more training images, a smaller batch or more warm-up epochs.')
         self._head(runner)
