@@ -87,15 +87,15 @@ build_mmcv_wheel() {
 if [ "$OPS" = 1 ]; then
   TORCH_TAG=$("$VPY" -c "import torch; print(torch.__version__.split('+')[0])")
   WHEEL_DIR=$("$VPY" -m pip cache dir 2>/dev/null || echo "$HOME/.cache/pip")/mec-plugin-wheels/torch-$TORCH_TAG
-  REINSTALL=0
-  if has_dist mmcv-lite; then
-    # removing it also removes any mmcv file it had written over: reinstall mmcv after it
-    log "replacing mmcv-lite with mmcv $MMCV_VERSION built with its ops"
-    "$VPY" -m pip --disable-pip-version-check -q uninstall -y mmcv-lite
-    REINSTALL=1
-  fi
-  if [ "$REINSTALL" = 1 ] || ! "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
+  if has_dist mmcv-lite || ! "$VPY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '$MMCV_VERSION'" 2>/dev/null; then
+    # The wheel first: mmcv-lite stays in place while it builds, so a failed build, or a
+    # job that imports mmcv in the meantime, still finds a working environment.
     ls "$WHEEL_DIR"/mmcv-$MMCV_VERSION-*.whl >/dev/null 2>&1 || build_mmcv_wheel
+    if has_dist mmcv-lite; then
+      # removing it also removes any mmcv file it had written over: mmcv is installed after it
+      log "replacing mmcv-lite with mmcv $MMCV_VERSION built with its ops"
+      "$VPY" -m pip --disable-pip-version-check -q uninstall -y mmcv-lite
+    fi
     log "installing mmcv $MMCV_VERSION from $WHEEL_DIR"
     pip_ install --no-deps --force-reinstall "$WHEEL_DIR"/mmcv-$MMCV_VERSION-*.whl
   fi
