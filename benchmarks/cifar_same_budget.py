@@ -17,6 +17,13 @@ random-init rows are the same k-NN on the MEC config's data and network.
 The outputs are rewritten after every method, so an interrupted run keeps what it
 finished, and ``--resume`` reads those methods back instead of training them again. A
 method that fails is reported and skipped; the exit status is then non-zero.
+
+``--rows-from`` completes a table from an earlier one: the rows of that ``--out`` file
+whose methods are not in ``--methods`` are copied (each keeps its own ``command``, which
+says when and how it was made), after a check that each was trained at this budget.
+That is how one method is trained again after its config changed, without the others'
+hours. A copied row without the untrained network's k-NN (the first point of its curve)
+gets it computed here.
 """
 import argparse
 import glob
@@ -218,7 +225,11 @@ def parse_args(argv=None):
     p.add_argument('--force', action='store_true', help='overwrite --out / --plot / --markdown')
     p.add_argument('--resume', action='store_true',
                    help='read back the methods that already finished in --work-dir at this budget')
+    p.add_argument('--rows-from', metavar='JSON',
+                   help='an earlier --out file: its rows of methods not in --methods are copied')
     args = p.parse_args(argv)
+    if args.rows_from and not osp.isfile(args.rows_from):
+        p.error(f'--rows-from {args.rows_from}: no such file')
     for path in (args.out, args.plot, args.markdown):
         if path and osp.exists(path) and not args.force:
             p.error(f'{path} exists: pass --force to overwrite it')
@@ -236,7 +247,8 @@ def parse_args(argv=None):
 def write_outputs(rows: List[Dict], args) -> str:
     """The table, plot and JSON of the rows so far (rewritten after every method, so an
     interrupted run keeps what it finished); the markdown table is returned."""
-    order = [r for r in rows if r['images_seen']] + [r for r in rows if not r['images_seen']]
+    trained = sorted((r for r in rows if r['images_seen']), key=lambda r: list(METHODS).index(r['method']))
+    order = trained + [r for r in rows if not r['images_seen']]
     table = markdown(order)
     if args.markdown:
         with open(args.markdown, 'w') as f:
@@ -248,7 +260,7 @@ def write_outputs(rows: List[Dict], args) -> str:
         if osp.dirname(args.out):
             os.makedirs(osp.dirname(args.out), exist_ok=True)
         keys = ('method', 'knn_top1_k20', 'knn_top1_k200', 'images_seen', 'wall_s', 'config',
-                'command', 'curve')
+                'command', 'curve', 'start_k20')
         with open(args.out, 'w') as f:
             json.dump([{k: r.get(k) for k in keys} for r in order], f, indent=1)
     return table
@@ -303,10 +315,37 @@ def method_row(name: str, args, command: str) -> Dict:
     return row
 
 
+def copied_rows(args) -> List[Dict]:
+    """The trained rows of ``--rows-from`` whose methods are not in ``--methods``, each
+    checked against this budget (epochs x the images its config sees in an epoch here)."""
+    with open(args.rows_from) as f:
+        earlier = [r for r in json.load(f) if r.get('images_seen')]
+    unknown = sorted({r['method'] for r in earlier} - set(METHODS))
+    if unknown:
+        raise SystemExit(f'--rows-from {args.rows_from}: unknown methods {unknown}')
+    rows = []
+    for row in [dict(r) for r in earlier if r['method'] not in args.methods]:
+        name = row['method']
+        wd = osp.abspath(osp.join(args.work_dir, name))
+        info = method_config(name, args, wd)
+        budget = args.epochs * info['images_per_epoch']
+        if row['images_seen'] != budget:
+            raise SystemExit(f'--rows-from {args.rows_from}: {name} saw {row["images_seen"]:,} '
+                             f'images, this budget is {budget:,}')
+        if row.get('start_k20') is None and row.get('curve'):
+            row['start_k20'] = knn(info['path'], [], osp.join(wd, 'knn_random_init.json'))[
+                'knn_top1_k20']
+        print(f'== {name}: copied from {args.rows_from}', flush=True)
+        rows.append(row)
+    return rows
+
+
 def main(argv=None) -> List[Dict]:
     args = parse_args(argv)
     command = ' '.join(['python', 'benchmarks/cifar_same_budget.py'] + (argv or sys.argv[1:]))
     rows = baseline_rows(args, command)  # first: they take a minute and frame every row
+    if args.rows_from:
+        rows += copied_rows(args)
     failed = []
     for name in args.methods:
         try:

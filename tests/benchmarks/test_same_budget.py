@@ -98,6 +98,7 @@ def test_harness_writes_rows_curves_table_and_plot(tmp_path):
     assert table.count('\n') == 2 + len(rows) and '| raw pixels |' in table
     assert (tmp_path / 'curve.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     _resume_and_survive_a_failure(tmp_path, rows)
+    _complete_a_table_from_an_earlier_one(tmp_path, rows)
 
 
 def _resume_and_survive_a_failure(tmp_path, rows):
@@ -138,6 +139,46 @@ def _resume_and_survive_a_failure(tmp_path, rows):
     for old, new in zip(rows, again):
         assert new['knn_top1_k20'] == old['knn_top1_k20']
         assert new['images_seen'] == old['images_seen'] and new['curve'] == old['curve']
+
+
+def _complete_a_table_from_an_earlier_one(tmp_path, rows):
+    """--rows-from: SimCLR alone is (read back as) trained, MEC's row is copied from the
+    earlier table unchanged; a copied row without its untrained k-NN gets it computed
+    (the same value as the run that trained it); a row of another budget is refused."""
+    import cifar_same_budget as harness
+    earlier = json.loads(json.dumps(rows))  # the first run's table (rows.json is rewritten since)
+    mec = next(r for r in earlier if r['method'] == 'MEC')
+    start = mec.pop('start_k20')
+    (tmp_path / 'earlier.json').write_text(json.dumps(earlier))
+
+    def argv(rows_from):
+        return ['--methods', 'SimCLR', '--epochs', '2', '--data-root', str(tmp_path / 'cifar'),
+                '--train-limit', '160', '--batch', '16', '--knn-train-limit', '210',
+                '--work-dir', str(tmp_path / 'work'), '--out', str(tmp_path / 'completed.json'),
+                '--resume', '--force', '--rows-from', str(tmp_path / rows_from)]
+
+    real_run = harness.run
+
+    def run(cmd, log):
+        assert 'tools/train.py' not in cmd, 'nothing is trained: SimCLR is read back'
+        return real_run(cmd, log)
+
+    harness.run = run
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv('OMP_NUM_THREADS', '1')  # as in the first run: the same untrained k-NN
+            harness.main(argv('earlier.json'))
+        completed = json.loads((tmp_path / 'completed.json').read_text())
+        mec['images_seen'] = 999
+        (tmp_path / 'other_budget.json').write_text(json.dumps(earlier))
+        with pytest.raises(SystemExit, match='MEC saw 999 images, this budget is 320'):
+            harness.main(argv('other_budget.json'))
+    finally:
+        harness.run = real_run
+    assert [r['method'] for r in completed] == [r['method'] for r in rows]
+    for old, new in zip(rows, completed):
+        assert (new['knn_top1_k20'], new['curve']) == (old['knn_top1_k20'], old.get('curve'))
+    assert completed[0]['start_k20'] == start and completed[0]['command'] == rows[0]['command']
 
 
 def test_harness_refuses_to_overwrite_results(tmp_path):
