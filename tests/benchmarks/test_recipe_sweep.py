@@ -76,7 +76,8 @@ def test_the_shipped_sweep_composes(tmp_path):
 
 @pytest.mark.parametrize('name', ['cifar10_mec_simclr.json', 'cifar10_batch.json',
                                   'cifar10_short_recipes.json', 'cifar10_short_recipes_views.json',
-                                  'cifar10_mec_5e.json'])
+                                  'cifar10_mec_5e.json', 'cifar10_simsiam_cmc.json',
+                                  'cifar10_byol_without_ema.json'])
 def test_the_cifar_sweeps_compose(tmp_path, name):
     """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""
     args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
@@ -90,6 +91,17 @@ def test_the_cifar_sweeps_compose(tmp_path, name):
         batch = v['options'].get('train_dataloader.batch_size',
                                  source.train_dataloader.batch_size)
         assert info['batch'] == batch
+
+
+def test_byol_without_ema_is_byols_config_with_simsiams_stop_gradient_target():
+    byol = Config.fromfile(os.path.join(ROOT, 'configs/baselines/byol_resnet18-w16_1xb256-4e_cifar10.py'))
+    plain = Config.fromfile(os.path.join(ROOT, 'benchmarks/sweeps/configs/byol_without_ema_cifar10.py'))
+    assert (byol.model.type, plain.model.type) == ('BYOL', 'SimSiam')
+    assert 'base_momentum' not in plain.model
+    for key in ('backbone', 'neck', 'head'):
+        assert plain.model[key] == byol.model[key]
+    for key in ('optim_wrapper', 'param_scheduler', 'train_dataloader', 'auto_scale_lr', 'train_cfg'):
+        assert plain[key] == byol[key]
 
 
 def test_an_option_that_is_not_in_the_config_is_refused(tmp_path):
