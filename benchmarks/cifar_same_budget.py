@@ -247,7 +247,8 @@ def parse_args(argv=None):
 def write_outputs(rows: List[Dict], args) -> str:
     """The table, plot and JSON of the rows so far (rewritten after every method, so an
     interrupted run keeps what it finished); the markdown table is returned."""
-    trained = sorted((r for r in rows if r['images_seen']), key=lambda r: list(METHODS).index(r['method']))
+    trained = sorted((r for r in rows if r['images_seen']),
+                     key=lambda r: list(METHODS).index(r['method']))
     order = trained + [r for r in rows if not r['images_seen']]
     table = markdown(order)
     if args.markdown:

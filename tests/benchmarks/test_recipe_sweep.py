@@ -94,13 +94,16 @@ def test_the_cifar_sweeps_compose(tmp_path, name):
 
 
 def test_byol_without_ema_is_byols_config_with_simsiams_stop_gradient_target():
-    byol = Config.fromfile(os.path.join(ROOT, 'configs/baselines/byol_resnet18-w16_1xb256-4e_cifar10.py'))
-    plain = Config.fromfile(os.path.join(ROOT, 'benchmarks/sweeps/configs/byol_without_ema_cifar10.py'))
+    byol = Config.fromfile(
+        os.path.join(ROOT, 'configs/baselines/byol_resnet18-w16_1xb256-4e_cifar10.py'))
+    plain = Config.fromfile(
+        os.path.join(ROOT, 'benchmarks/sweeps/configs/byol_without_ema_cifar10.py'))
     assert (byol.model.type, plain.model.type) == ('BYOL', 'SimSiam')
     assert 'base_momentum' not in plain.model
     for key in ('backbone', 'neck', 'head'):
         assert plain.model[key] == byol.model[key]
-    for key in ('optim_wrapper', 'param_scheduler', 'train_dataloader', 'auto_scale_lr', 'train_cfg'):
+    for key in ('optim_wrapper', 'param_scheduler', 'train_dataloader', 'auto_scale_lr',
+                'train_cfg'):
         assert plain[key] == byol[key]
 
 
