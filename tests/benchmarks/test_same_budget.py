@@ -4,6 +4,7 @@ with its rows, curves, baselines, table and plot."""
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -45,7 +46,7 @@ def test_baseline_config_shares_the_network_and_takes_a_step(path):
     mec = Config.fromfile(os.path.join(ROOT, 'configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py'))
     assert cfg.model.backbone == mec.model.backbone  # the same small network as MEC's
     assert cfg.data_preprocessor == mec.data_preprocessor  # the same views
-    assert cfg.train_dataloader.batch_size == mec.train_dataloader.batch_size == 256
+    assert cfg.train_dataloader.batch_size == int(re.search(r'_1xb(\d+)-', path).group(1))
     torch.manual_seed(0)
     model_cfg = _bn(cfg.model.to_dict())
     model_cfg['data_preprocessor'] = cfg.data_preprocessor.to_dict()
@@ -58,6 +59,22 @@ def test_baseline_config_shares_the_network_and_takes_a_step(path):
     out = model.train_step(dict(inputs=batch, data_samples=None), wrapper)
     assert torch.isfinite(out['loss'])
     assert not torch.equal(before, model.backbone.conv1.weight)
+
+
+def test_simsiam_for_the_short_budget_is_simsiam_with_byols_heads_and_lars():
+    simsiam = Config.fromfile(
+        os.path.join(ROOT, 'configs/baselines/simsiam_resnet18-w16_1xb128-5e_cifar10.py'))
+    byol = Config.fromfile(
+        os.path.join(ROOT, 'configs/baselines/byol_resnet18-w16_1xb256-4e_cifar10.py'))
+    assert simsiam.model.type == 'SimSiam' and 'base_momentum' not in simsiam.model
+    assert (simsiam.model.neck, simsiam.model.head) == (byol.model.neck, byol.model.head)
+    assert simsiam.optim_wrapper.paramwise_cfg == byol.optim_wrapper.paramwise_cfg
+    step_lr = {name: cfg.optim_wrapper.optimizer.lr * cfg.train_dataloader.batch_size
+               / cfg.auto_scale_lr.base_batch_size for name, cfg in (('simsiam', simsiam),
+                                                                     ('byol', byol))}
+    assert step_lr == {'simsiam': 2.4, 'byol': 2.4}
+    assert simsiam.optim_wrapper.optimizer.type == 'LARS' and simsiam.custom_hooks == []
+    assert simsiam.train_cfg.max_epochs == 5
 
 
 def _harness(tmp_path, *extra):
