@@ -47,6 +47,10 @@ class CMC(BaseSelfSupervisor):
             and then fixed (official); 0.99 = Kaiming He's EMA of Z (CMC
             issue #23). Only for ``loss='nce'``.
         nce_eps (float): the eps of ``NCECriterion``. Defaults to 1e-7.
+        positive (str): where each anchor's positive comes from: ``'memory'``
+            (official: the other view's memory row, an epoch old) or
+            ``'batch'`` (the other view's detached feature of this step; a
+            short-budget variant, docs/methods/cmc.md).
         data_preprocessor (dict, optional): must not normalise or swap
             channels again (the pipeline does it), e.g.
             ``dict(type='SelfSupDataPreprocessor')``.
@@ -64,6 +68,7 @@ class CMC(BaseSelfSupervisor):
                  loss: str = 'nce',
                  z_momentum: Optional[float] = None,
                  nce_eps: float = 1e-7,
+                 positive: str = 'memory',
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -82,7 +87,8 @@ class CMC(BaseSelfSupervisor):
         self.loss_type = loss
         self.nce_eps = nce_eps
         self.memory = NCEMemoryBank(n_data, feat_dim, num_noise, temperature, memory_momentum,
-                                    softmax=(loss == 'softmax'), z_momentum=z_momentum)
+                                    softmax=(loss == 'softmax'), z_momentum=z_momentum,
+                                    positive=positive)
 
     @staticmethod
     def dataset_index(data_samples: List[DataSample], device) -> torch.Tensor:

@@ -93,6 +93,28 @@ def test_scores_use_the_pre_update_memory_and_update_rows():
         torch.testing.assert_close(new[untouched], old[untouched])
 
 
+def test_batch_positive_is_this_steps_other_view_and_noise_stays_memory():
+    memory, batch = _bank(softmax=True), _bank(softmax=True, positive='batch')
+    f_l = _unit(2, 4, 1).requires_grad_()
+    f_ab = _unit(2, 4, 2).requires_grad_()
+    idx = torch.tensor([[2, 7, 7, 0], [5, 2, 9, 1]])
+    s_l, s_ab = batch.scores(f_l, f_ab, idx)
+    m_l, m_ab = memory.scores(f_l, f_ab, idx)
+    # column 0: <f_ab[b], f_l[b]> for both views; the noise columns as the official bank
+    pos = [float(f_ab[b] @ f_l[b]) for b in range(2)]
+    torch.testing.assert_close(s_l[:, 0], torch.tensor(pos, dtype=torch.float64))
+    torch.testing.assert_close(s_ab[:, 0], torch.tensor(pos, dtype=torch.float64))
+    torch.testing.assert_close(s_l[:, 1:], m_l[:, 1:])
+    torch.testing.assert_close(s_ab[:, 1:], m_ab[:, 1:])
+    assert not torch.allclose(s_l[:, 0], m_l[:, 0])
+    # the other view is a detached target: d s_l[b, 0] / d f_l[b] = f_ab[b], nothing to f_ab
+    s_l[:, 0].sum().backward()
+    torch.testing.assert_close(f_l.grad, f_ab.detach())
+    assert f_ab.grad is None
+    with pytest.raises(ValueError, match='positive'):
+        NCEMemoryBank(10, 4, 3, positive='fresh')
+
+
 def test_z_fixed_after_first_batch_and_ema_option():
     fixed, ema = _bank(), _bank(z_momentum=0.99)
     index = torch.tensor([1, 3])
