@@ -28,6 +28,7 @@ COSINE_CONFIGS = [
     ('configs/mec/mec_resnet18-w16_1xb128-5e_cifar10.py', 0.25, True),
     ('configs/mec/mec_resnet18_1xb512-200e_cifar10.py', 10, True),
     ('configs/cmc/cmc_resnet18-w8_1xb128-4e_cifar10.py', 0, True),
+    ('configs/cmc/cmc_resnet18-w8_1xb128-5e_cifar10.py', 0, True),
     ('configs/moco_small/mocosmall_resnet18-w16_1xb128-2e_cifar10.py', 0, False),
     ('configs/moco_small/mocosmall_resnet18-w16_1xb128-5e_cifar10.py', 0, False),
     ('configs/moco_small/mocosmall_resnet18_8xb64-800e_in1k.py', 0, False),

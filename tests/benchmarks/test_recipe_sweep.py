@@ -77,7 +77,7 @@ def test_the_shipped_sweep_composes(tmp_path):
 @pytest.mark.parametrize('name', ['cifar10_mec_simclr.json', 'cifar10_batch.json',
                                   'cifar10_short_recipes.json', 'cifar10_short_recipes_views.json',
                                   'cifar10_mec_5e.json', 'cifar10_simsiam_cmc.json',
-                                  'cifar10_byol_without_ema.json', 'cifar10_cmc_positive.json',
+                                  'cifar10_byol_without_ema.json', 'cifar10_cmc_batch.json',
                                   'cifar10_mec_5e_warmup.json'])
 def test_the_cifar_sweeps_compose(tmp_path, name):
     """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""

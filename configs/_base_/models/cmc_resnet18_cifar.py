@@ -9,7 +9,7 @@ model = dict(
     temperature=0.07,
     memory_momentum=0.5,
     loss='nce',
-    positive='memory',  # official: the other view's memory row
+    contrast='memory',  # official: the other view's memory rows
     data_preprocessor=dict(type='SelfSupDataPreprocessor'),
     backbone=dict(type='CMCSplitBackbone', view_channels=(1, 2),
                   encoder=dict(type='ResNet_CIFAR', depth=18, stem_channels=32,

@@ -14,7 +14,7 @@ model = dict(
     temperature=0.07,
     memory_momentum=0.5,
     loss='nce',
-    positive='memory',  # official: the other view's memory row
+    contrast='memory',  # official: the other view's memory rows
     data_preprocessor=dict(type='SelfSupDataPreprocessor'),
     backbone=dict(type='CMCSplitBackbone', view_channels=(1, 2),
                   encoder=dict(type='ResNet', depth=50, stem_channels=64,

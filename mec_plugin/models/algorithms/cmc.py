@@ -1,14 +1,17 @@
 from typing import Dict, List, Optional, Union
 
 import torch
+import torch.distributed as torch_dist
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
 from mec_plugin.registry import MODELS
-from ..losses.nce_loss import nce_loss, nce_softmax_loss
+from ...utils.gather import all_gather_no_grad
+from ..losses.nce_loss import cross_view_batch_scores, nce_loss, nce_softmax_loss
 from ..utils.nce_memory import NCEMemoryBank
 
 LOSSES = ('nce', 'softmax')
+CONTRASTS = ('memory', 'batch')
 
 
 @MODELS.register_module()
@@ -47,10 +50,13 @@ class CMC(BaseSelfSupervisor):
             and then fixed (official); 0.99 = Kaiming He's EMA of Z (CMC
             issue #23). Only for ``loss='nce'``.
         nce_eps (float): the eps of ``NCECriterion``. Defaults to 1e-7.
-        positive (str): where each anchor's positive comes from: ``'memory'``
-            (official: the other view's memory row, an epoch old) or
-            ``'batch'`` (the other view's detached feature of this step; a
-            short-budget variant, docs/methods/cmc.md).
+        contrast (str): what each anchor is scored against: ``'memory'``
+            (official: the other view's memory rows, its own row as the
+            positive) or ``'batch'`` (a short-budget variant, softmax only:
+            the other view's detached features of this step, of every rank,
+            its own as the positive and the rest of the batch as the noise,
+            so K = world batch - 1 and the memory is neither read nor
+            written; docs/methods/cmc.md).
         data_preprocessor (dict, optional): must not normalise or swap
             channels again (the pipeline does it), e.g.
             ``dict(type='SelfSupDataPreprocessor')``.
@@ -68,7 +74,7 @@ class CMC(BaseSelfSupervisor):
                  loss: str = 'nce',
                  z_momentum: Optional[float] = None,
                  nce_eps: float = 1e-7,
-                 positive: str = 'memory',
+                 contrast: str = 'memory',
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -76,6 +82,11 @@ class CMC(BaseSelfSupervisor):
             raise ValueError(f"loss must be one of {LOSSES}, got '{loss}'")
         if z_momentum is not None and loss != 'nce':
             raise ValueError(f"z_momentum={z_momentum} only applies to loss='nce' (softmax has no Z)")
+        if contrast not in CONTRASTS:
+            raise ValueError(f"contrast must be one of {CONTRASTS}, got '{contrast}'")
+        if contrast == 'batch' and loss != 'softmax':
+            raise ValueError("contrast='batch' needs loss='softmax' (NCE's Z and Pn = 1/N are "
+                             'those of the memory)')
         if nce_eps < 0:
             raise ValueError(f'nce_eps must be >= 0, got {nce_eps}')
         super().__init__(
@@ -86,9 +97,9 @@ class CMC(BaseSelfSupervisor):
             init_cfg=init_cfg)
         self.loss_type = loss
         self.nce_eps = nce_eps
+        self.contrast = contrast
         self.memory = NCEMemoryBank(n_data, feat_dim, num_noise, temperature, memory_momentum,
-                                    softmax=(loss == 'softmax'), z_momentum=z_momentum,
-                                    positive=positive)
+                                    softmax=(loss == 'softmax'), z_momentum=z_momentum)
 
     @staticmethod
     def dataset_index(data_samples: List[DataSample], device) -> torch.Tensor:
@@ -112,6 +123,8 @@ class CMC(BaseSelfSupervisor):
         index = self.dataset_index(data_samples, inputs.device)
         per_view = self.backbone.forward_views(inputs)
         f_l, f_ab = self.neck([feats[-1] for feats in per_view])
+        if self.contrast == 'batch':
+            return self.batch_contrast_loss(f_l, f_ab)
         out_l, out_ab = self.memory(f_l, f_ab, index)
         # after the scores: they must see the pre-update memory
         self.memory.update(f_l, f_ab, index)
@@ -122,4 +135,15 @@ class CMC(BaseSelfSupervisor):
         else:
             loss_l = nce_loss(out_l, self.memory.n_data, self.nce_eps)
             loss_ab = nce_loss(out_ab, self.memory.n_data, self.nce_eps)
+        return dict(loss_l=loss_l, loss_ab=loss_ab)
+
+    def batch_contrast_loss(self, f_l: torch.Tensor, f_ab: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Softmax CE of each view against the other view's features of this step."""
+        offset = 0
+        if torch_dist.is_available() and torch_dist.is_initialized():
+            offset = torch_dist.get_rank() * f_l.shape[0]  # all_gather needs equal batches
+        other_l, other_ab = all_gather_no_grad(f_l.detach()), all_gather_no_grad(f_ab.detach())
+        t = self.memory.temperature
+        loss_l = nce_softmax_loss(cross_view_batch_scores(f_l, other_ab, offset) / t, 1.)
+        loss_ab = nce_softmax_loss(cross_view_batch_scores(f_ab, other_l, offset) / t, 1.)
         return dict(loss_l=loss_l, loss_ab=loss_ab)

@@ -15,6 +15,10 @@ memory entry (column 0) and K noise entries drawn from a memory bank
 * :func:`nce_softmax_loss` -- cross-entropy over the K+1 logits ``s/T`` with
   the positive as label 0 (``NCESoftmaxLoss``, the README's recommendation).
 
+For the short-budget variant that contrasts within the batch instead of
+against the memory, :func:`cross_view_batch_scores` lays out the same
+``[B, K+1]`` block from this step's features of the other view.
+
 Plus the two small pieces of the memory bank's maths that tests pin down:
 :func:`nce_partition_estimate` (the Monte-Carlo ``Z``) and
 :func:`momentum_memory_update`.
@@ -75,6 +79,29 @@ def nce_softmax_loss(scores: Tensor, temperature: float = 0.07) -> Tensor:
         raise ValueError(f'temperature must be > 0, got {temperature}')
     labels = torch.zeros(scores.shape[0], dtype=torch.long, device=scores.device)
     return F.cross_entropy(scores / temperature, labels)
+
+
+def cross_view_batch_scores(anchor: Tensor, other: Tensor, offset: int = 0) -> Tensor:
+    """Scores of each anchor against this step's other-view features.
+
+    ``s[b, 0] = <other[offset + b], anchor[b]>`` (the anchor's own sample)
+    and ``s[b, 1:]`` the inner products with every other row of ``other``
+    in their order: the ``[B, M]`` block of :func:`nce_softmax_loss` with
+    ``K = M - 1`` noise columns, as fresh as the positive. ``other`` is
+    detached, as the memory rows it replaces are; it may be the features of
+    every rank (all-gathered), of which this rank's start at ``offset``.
+    """
+    if anchor.dim() != 2 or other.dim() != 2 or anchor.shape[1] != other.shape[1]:
+        raise ValueError(f'anchor [B, D] and other [M, D] must be 2-D with the same D, got '
+                         f'{tuple(anchor.shape)} and {tuple(other.shape)}')
+    batch, rows = anchor.shape[0], other.shape[0]
+    if not 0 <= offset <= rows - batch or rows < 2:
+        raise ValueError(f'the anchors ({batch} rows from offset {offset}) must lie within the '
+                         f'{rows} rows of other, and other needs at least 2 rows')
+    scores = anchor @ other.detach().to(anchor.dtype).t()
+    own = torch.zeros_like(scores, dtype=torch.bool)
+    own[torch.arange(batch), offset + torch.arange(batch)] = True
+    return torch.cat([scores[own].view(batch, 1), scores[~own].view(batch, rows - 1)], dim=1)
 
 
 def nce_partition_estimate(exp_scores: Tensor, n_data: int) -> Tensor:

@@ -15,8 +15,6 @@ from torch import Tensor
 from ...utils.gather import all_gather_no_grad
 from ..losses.nce_loss import momentum_memory_update, nce_partition_estimate
 
-POSITIVES = ('memory', 'batch')
-
 
 def _all_reduce_mean(x: Tensor) -> Tensor:
     """Mean over ranks (identity single-process): every rank must use the same Z."""
@@ -38,11 +36,6 @@ class NCEMemoryBank(nn.Module):
     2. Cross-view scores against the *detached* memory of the other view:
        ``s_l[b, j] = <memory_ab[idx_bj], f_l[b]>`` and
        ``s_ab[b, j] = <memory_l[idx_bj], f_ab[b]>``.
-       With ``positive='batch'`` (a short-budget variant, not the official
-       method) column 0 is instead the other view's feature of this very
-       step, detached: ``s_l[b, 0] = <f_ab[b], f_l[b]>``. The official
-       positive is the other view's memory row, which was last written an
-       epoch ago and holds a random vector for the whole first epoch.
     3. NCE mode (``softmax=False``): ``x = exp(s/T) / Z``. ``Z = mean(exp(s/T)) N``
        is estimated on the first batch and then fixed (official), or tracked
        by an EMA ``Z <- zm Z + (1 - zm) Z_batch`` when ``z_momentum`` is set
@@ -63,15 +56,12 @@ class NCEMemoryBank(nn.Module):
         momentum (float): m of the memory update (0.5).
         softmax (bool): score mode, see above.
         z_momentum (float, optional): None = official one-time Z.
-        positive (str): ``'memory'`` (official) or ``'batch'``, see above.
     """
 
     def __init__(self, n_data: int, feat_dim: int = 128, num_noise: int = 16384,
                  temperature: float = 0.07, momentum: float = 0.5, softmax: bool = False,
-                 z_momentum: Optional[float] = None, positive: str = 'memory') -> None:
+                 z_momentum: Optional[float] = None) -> None:
         super().__init__()
-        if positive not in POSITIVES:
-            raise ValueError(f'positive must be one of {POSITIVES}, got {positive!r}')
         if not (isinstance(n_data, int) and n_data >= 0):
             raise ValueError(f'n_data must be an integer >= 0 (0 = size it from the dataset), '
                              f'got {n_data!r}')
@@ -91,7 +81,6 @@ class NCEMemoryBank(nn.Module):
         self.momentum = momentum
         self.softmax = softmax
         self.z_momentum = z_momentum
-        self.positive = positive
         self.register_buffer('memory_l', torch.empty(0, feat_dim))
         self.register_buffer('memory_ab', torch.empty(0, feat_dim))
         # Z of each view; meaningful once `z_ready` is 1.
@@ -153,9 +142,6 @@ class NCEMemoryBank(nn.Module):
         b, k1 = idx.shape
         w_ab = self.memory_ab[idx.view(-1)].detach().view(b, k1, -1)
         w_l = self.memory_l[idx.view(-1)].detach().view(b, k1, -1)
-        if self.positive == 'batch':
-            w_ab = torch.cat([f_ab.detach().to(w_ab.dtype).unsqueeze(1), w_ab[:, 1:]], dim=1)
-            w_l = torch.cat([f_l.detach().to(w_l.dtype).unsqueeze(1), w_l[:, 1:]], dim=1)
         s_l = torch.bmm(w_ab.to(f_l.dtype), f_l.unsqueeze(2)).squeeze(2)
         s_ab = torch.bmm(w_l.to(f_ab.dtype), f_ab.unsqueeze(2)).squeeze(2)
         return s_l, s_ab
@@ -209,4 +195,4 @@ class NCEMemoryBank(nn.Module):
     def extra_repr(self) -> str:
         return (f'n_data={self.n_data}, feat_dim={self.feat_dim}, K={self.num_noise}, '
                 f'T={self.temperature}, m={self.momentum}, softmax={self.softmax}, '
-                f'z_momentum={self.z_momentum}, positive={self.positive}')
+                f'z_momentum={self.z_momentum}')

@@ -19,7 +19,7 @@ from mmpretrain.structures import DataSample
 
 import mec_plugin  # noqa: F401
 from mec_plugin.datasets.transforms import rgb_to_lab
-from mec_plugin.models.losses import nce_loss
+from mec_plugin.models.losses import cross_view_batch_scores, nce_loss
 from mec_plugin.models.utils import NCEMemoryBank
 from mec_plugin.registry import MODELS
 from _scripts import load_tool
@@ -91,28 +91,6 @@ def test_scores_use_the_pre_update_memory_and_update_rows():
             torch.testing.assert_close(new[row], mix / mix.norm())
         untouched = [i for i in range(10) if i not in (2, 5)]
         torch.testing.assert_close(new[untouched], old[untouched])
-
-
-def test_batch_positive_is_this_steps_other_view_and_noise_stays_memory():
-    memory, batch = _bank(softmax=True), _bank(softmax=True, positive='batch')
-    f_l = _unit(2, 4, 1).requires_grad_()
-    f_ab = _unit(2, 4, 2).requires_grad_()
-    idx = torch.tensor([[2, 7, 7, 0], [5, 2, 9, 1]])
-    s_l, s_ab = batch.scores(f_l, f_ab, idx)
-    m_l, m_ab = memory.scores(f_l, f_ab, idx)
-    # column 0: <f_ab[b], f_l[b]> for both views; the noise columns as the official bank
-    pos = [float(f_ab[b] @ f_l[b]) for b in range(2)]
-    torch.testing.assert_close(s_l[:, 0], torch.tensor(pos, dtype=torch.float64))
-    torch.testing.assert_close(s_ab[:, 0], torch.tensor(pos, dtype=torch.float64))
-    torch.testing.assert_close(s_l[:, 1:], m_l[:, 1:])
-    torch.testing.assert_close(s_ab[:, 1:], m_ab[:, 1:])
-    assert not torch.allclose(s_l[:, 0], m_l[:, 0])
-    # the other view is a detached target: d s_l[b, 0] / d f_l[b] = f_ab[b], nothing to f_ab
-    s_l[:, 0].sum().backward()
-    torch.testing.assert_close(f_l.grad, f_ab.detach())
-    assert f_ab.grad is None
-    with pytest.raises(ValueError, match='positive'):
-        NCEMemoryBank(10, 4, 3, positive='fresh')
 
 
 def test_z_fixed_after_first_batch_and_ema_option():
@@ -212,6 +190,64 @@ def test_two_processes_give_the_whole_batch_memory_and_z():
         torch.testing.assert_close(res['out_l'], out_l[r * LOCAL:(r + 1) * LOCAL])
 
 
+def test_cross_view_batch_scores_put_the_own_sample_first_then_the_rest_in_order():
+    anchor = _unit(2, 4, 1).requires_grad_()
+    other = _unit(5, 4, 2).requires_grad_()
+    s = cross_view_batch_scores(anchor, other, offset=2)
+    dots = [[float(other[j].detach() @ anchor[b].detach()) for j in range(5)] for b in range(2)]
+    expected = torch.tensor([[dots[0][2], dots[0][0], dots[0][1], dots[0][3], dots[0][4]],
+                             [dots[1][3], dots[1][0], dots[1][1], dots[1][2], dots[1][4]]],
+                            dtype=torch.float64)
+    torch.testing.assert_close(s, expected)
+    # the other view is a detached target, as the memory rows are
+    s[:, 0].sum().backward()
+    torch.testing.assert_close(anchor.grad, other.detach()[2:4])
+    assert other.grad is None
+    with pytest.raises(ValueError, match='within'):
+        cross_view_batch_scores(anchor, other, offset=4)
+    with pytest.raises(ValueError, match='same D'):
+        cross_view_batch_scores(anchor, other[:, :3])
+
+
+def _batch_contrast_worker(rank, init_file, out_dir):
+    dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=WORLD)
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_cmc('softmax', contrast='batch')).double()
+    x = torch.randn(WORLD * LOCAL, 3, 16, 16, generator=torch.Generator().manual_seed(1)).double()
+    local = slice(rank * LOCAL, (rank + 1) * LOCAL)
+    f_l, f_ab = model.neck([v[-1] for v in model.backbone.forward_views(x[local])])
+    losses = model.batch_contrast_loss(f_l, f_ab)
+    sum(losses.values()).backward()
+    grad = model.backbone.encoders[1].conv1.weight.grad
+    torch.save(dict(loss=sum(losses.values()).detach(), grad=grad),
+               os.path.join(out_dir, f'{rank}.pt'))
+    dist.destroy_process_group()
+
+
+def test_two_processes_contrast_within_the_whole_batch():
+    """Each rank's anchors see every rank's features: the mean of the ranks' losses and
+    gradients (what DDP averages) equals one process with the whole batch."""
+    with tempfile.TemporaryDirectory() as tmp:
+        mp.spawn(_batch_contrast_worker, args=(os.path.join(tmp, 'init'), tmp), nprocs=WORLD,
+                 join=True)
+        results = [torch.load(os.path.join(tmp, f'{r}.pt')) for r in range(WORLD)]
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_cmc('softmax', contrast='batch')).double()
+    x = torch.randn(WORLD * LOCAL, 3, 16, 16, generator=torch.Generator().manual_seed(1)).double()
+    # train-mode BN normalises per process: compare with one process running the two
+    # halves' forward passes separately, then contrasting the whole batch
+    halves = [model.neck([v[-1] for v in model.backbone.forward_views(x[r * LOCAL:(r + 1) * LOCAL])])
+              for r in range(WORLD)]
+    f_l, f_ab = (torch.cat([h[i] for h in halves]) for i in (0, 1))
+    losses = model.batch_contrast_loss(f_l, f_ab)
+    whole = sum(losses.values())
+    whole.backward()
+    assert abs(float(whole)) > 0.1
+    torch.testing.assert_close(sum(r['loss'] for r in results) / WORLD, whole.detach())
+    torch.testing.assert_close(sum(r['grad'] for r in results) / WORLD,
+                               model.backbone.encoders[1].conv1.weight.grad)
+
+
 # ------------------------------------------------------------------- algorithm
 def tiny_cmc(loss='nce', n_data=8, **kw):
     return dict(
@@ -254,11 +290,28 @@ def test_algorithm_loss_equals_the_criterion_on_the_pre_update_memory(loss):
     assert not torch.equal(model.memory.memory_l[index], old_l[index])
 
 
+def test_batch_contrast_loss_is_the_softmax_over_this_steps_other_view():
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_cmc('softmax', contrast='batch'))
+    x = torch.randn(4, 3, 16, 16)
+    old_l = model.memory.memory_l.clone()
+    losses = model.loss([x], _samples([5, 1, 7, 0]))
+    f_l, f_ab = model.neck([v[-1] for v in model.backbone.forward_views(x)])
+    labels = torch.arange(4)  # independent: the full [B, B] logits, positives on the diagonal
+    exp_l = F.cross_entropy(f_l @ f_ab.detach().t() / T, labels)
+    exp_ab = F.cross_entropy(f_ab @ f_l.detach().t() / T, labels)
+    torch.testing.assert_close(losses['loss_l'], exp_l, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(losses['loss_ab'], exp_ab, rtol=1e-5, atol=1e-6)
+    assert torch.equal(model.memory.memory_l, old_l)  # the memory is not used
+
+
 @pytest.mark.parametrize('cfg, match', [
     (dict(loss='infonce'), 'loss'),
     (dict(loss='softmax', z_momentum=0.99), 'z_momentum'),
     (dict(nce_eps=-1.), 'nce_eps'),
     (dict(num_noise=0), 'num_noise'),
+    (dict(contrast='queue'), 'contrast'),
+    (dict(contrast='batch'), "loss='softmax'"),
 ])
 def test_bad_algorithm_values_are_named(cfg, match):
     model = tiny_cmc()
@@ -323,6 +376,28 @@ def test_one_training_step_per_config_family(config, tmp_path):
     assert set(log) >= {'loss', 'loss_l', 'loss_ab'} and math.isfinite(log['loss'].item())
     assert any(not torch.equal(a, b) for a, b in zip(before, model.backbone.parameters()))
     assert bool(model.memory.z_ready) == (cfg.model.loss == 'nce')
+
+
+def test_the_5_epoch_config_is_the_quick_one_on_the_whole_split_contrasting_within_the_batch():
+    quick = Config.fromfile(os.path.join(ROOT, QUICK))
+    five = Config.fromfile(os.path.join(ROOT, 'configs/cmc/cmc_resnet18-w8_1xb128-5e_cifar10.py'))
+    assert (five.model.contrast, five.model.loss) == ('batch', 'softmax')
+    assert five.train_dataloader.dataset == quick.train_dataloader.dataset.dataset  # no subset
+    assert five.train_cfg.max_epochs == 5
+    assert five.optim_wrapper == quick.optim_wrapper
+    for key in ('backbone', 'neck', 'temperature'):
+        assert five.model[key] == quick.model[key]
+    # one step of it (shrunk): both views learn, the memory is untouched
+    model = MODELS.build(_shrink(copy.deepcopy(five.model.to_dict())))
+    data = dict(inputs=[torch.randn(4, 3, 16, 16)], data_samples=_samples([0, 1, 0, 1]))
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9))
+    before = [p.detach().clone() for p in model.backbone.encoders.parameters()]
+    memory = model.memory.memory_ab.clone()
+    log = model.train_step(data, optim)
+    assert log['loss'].item() > 0 and math.isfinite(log['loss'].item())
+    changed = [not torch.equal(a, b) for a, b in zip(before, model.backbone.encoders.parameters())]
+    assert any(changed[:len(changed) // 2]) and any(changed[len(changed) // 2:])
+    assert torch.equal(model.memory.memory_ab, memory)
 
 
 def test_linear_probe_configs_build():

@@ -1,0 +1,12 @@
+# CMC for the 5-epoch CIFAR-10 budget on a 2-core CPU (the same-budget comparison): the quick
+# config on the whole training split, each view contrasted with the other view's features of
+# the same batch instead of the memory bank, whose stale rows hold it near the pixels at this
+# budget. What each choice bought: docs/methods/cmc.md#a-short-budget.
+_base_ = './cmc_resnet18-w8_1xb128-4e_cifar10.py'
+model = dict(contrast='batch')
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='CustomDataset', data_root={{_base_.data_root}}, data_prefix='train',
+    with_label=False, pipeline={{_base_.train_pipeline}}))
+max_epochs = 5
+train_cfg = dict(max_epochs=max_epochs)
+default_hooks = dict(checkpoint=dict(interval=max_epochs))
