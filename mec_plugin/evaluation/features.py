@@ -43,10 +43,15 @@ REPRESENTATION_HELP = ("what to read: the backbone, or the config's model.neck o
 
 
 def _build_without_syncbn(module_cfg: dict) -> nn.Module:
-    module_cfg = dict(module_cfg)
-    if module_cfg.get('norm_cfg', {}).get('type') == 'SyncBN':
-        module_cfg['norm_cfg'] = dict(module_cfg['norm_cfg'], type='BN')
-    module = MODELS.build(module_cfg)
+    """The module with every SyncBN (at any depth) made a plain BatchNorm.
+
+    Reverted after building, not by rewriting ``norm_cfg`` to ``'BN'``: that
+    builds ``BatchNorm2d``, which refuses the 2-D input of a projector's
+    BatchNorm (MMEngine's ``_BatchNormXd`` takes any dimension), and misses
+    a norm_cfg nested in a sub-module's config.
+    """
+    from mmengine.model import revert_sync_batchnorm
+    module = revert_sync_batchnorm(MODELS.build(dict(module_cfg)))
     if hasattr(module, 'init_weights'):
         init_quietly(module)
     return module

@@ -151,3 +151,32 @@ def test_mobilenet_configs_evaluate_the_official_classifier_block(name, dim, tmp
     # the neck's dropout is off in eval: the feature is deterministic
     with torch.no_grad():
         torch.testing.assert_close(encoder(x)[-1], got, rtol=0, atol=0)
+
+
+def test_a_syncbn_projector_is_read_on_one_process(tmp_path):
+    """MEC's small config: SyncBN in the backbone and in the 1-D projector. Read with
+    plain BatchNorm in eval mode, the output equals the same layers built with BN
+    (BatchNorm2d in the backbone, BatchNorm1d in the projector) and the same weights."""
+    from mmengine.config import Config
+    root = os.path.join(os.path.dirname(__file__), '..', '..')
+    model = Config.fromfile(os.path.join(root, 'configs/_base_/models/mec_r18w16_small.py')).model
+    model = model.to_dict()
+    torch.manual_seed(0)
+    plain_backbone = MODELS.build(dict(model['backbone'], norm_cfg=dict(type='BN')))
+    plain_neck = MODELS.build(dict(model['neck'], norm_cfg=dict(type='BN1d')))
+    states = (_random_state(plain_backbone, 5), _random_state(plain_neck, 6))
+    state = {'backbone.' + k: v for k, v in states[0].items()}
+    state.update({'neck.' + k: v for k, v in states[1].items()})
+    ckpt = str(tmp_path / 'ckpt.pth')
+    torch.save(dict(state_dict=state), ckpt)
+    encoder = build_encoder(model, ckpt, 'student', 'backbone+neck')
+    encoder.eval()
+    for module, part in ((plain_backbone, states[0]), (plain_neck, states[1])):
+        module.load_state_dict(part)
+        module.eval()
+    x = torch.randn(3, 3, 32, 32)
+    with torch.no_grad():
+        out = encoder(x)[0]
+        expected = plain_neck(plain_backbone(x))[0]
+    assert out.shape == (3, 512)
+    torch.testing.assert_close(out, expected)
