@@ -94,6 +94,18 @@ def test_the_cifar_sweeps_compose(tmp_path, name):
         assert info['batch'] == batch
 
 
+def test_the_fashion_mnist_moco_sweep_composes(tmp_path):
+    """Its variant is the MoCo-small Fashion-MNIST config with only its BatchNorm groups changed."""
+    path = os.path.join(ROOT, 'benchmarks', 'sweeps', 'fashion_mnist_mocosmall.json')
+    for v in recipe_sweep.load_sweep(path):
+        info = recipe_sweep.variant_config(v, _args(config=v['config']), str(tmp_path / v['name']))
+        cfg = Config.fromfile(info['path'])
+        source = Config.fromfile(os.path.join(ROOT, v['config']))
+        assert cfg.model.backbone.in_channels == 1 and info['batch'] == 256
+        for key, value in v['options'].items():
+            assert _option(cfg, key) == value != _option(source, key)
+
+
 def test_byol_without_ema_is_byols_config_with_simsiams_stop_gradient_target():
     byol = Config.fromfile(
         os.path.join(ROOT, 'configs/baselines/byol_resnet18-w16_1xb256-4e_cifar10.py'))

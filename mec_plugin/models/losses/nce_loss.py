@@ -100,7 +100,8 @@ def cross_view_batch_scores(anchor: Tensor, other: Tensor, offset: int = 0) -> T
                          f'{rows} rows of other, and other needs at least 2 rows')
     scores = anchor @ other.detach().to(anchor.dtype).t()
     own = torch.zeros_like(scores, dtype=torch.bool)
-    own[torch.arange(batch), offset + torch.arange(batch)] = True
+    rows_b = torch.arange(batch, device=scores.device)
+    own[rows_b, offset + rows_b] = True
     return torch.cat([scores[own].view(batch, 1), scores[~own].view(batch, rows - 1)], dim=1)
 
 
