@@ -236,8 +236,8 @@ def test_two_processes_contrast_within_the_whole_batch():
     x = torch.randn(WORLD * LOCAL, 3, 16, 16, generator=torch.Generator().manual_seed(1)).double()
     # train-mode BN normalises per process: compare with one process running the two
     # halves' forward passes separately, then contrasting the whole batch
-    halves = [model.neck([v[-1] for v in model.backbone.forward_views(x[r * LOCAL:(r + 1) * LOCAL])])
-              for r in range(WORLD)]
+    halves = [model.neck([v[-1] for v in model.backbone.forward_views(part)])
+              for part in x.split(LOCAL)]
     f_l, f_ab = (torch.cat([h[i] for h in halves]) for i in (0, 1))
     losses = model.batch_contrast_loss(f_l, f_ab)
     whole = sum(losses.values())
