@@ -1,7 +1,7 @@
 from typing import Dict, List, Optional, Union
 
 import torch
-import torch.distributed as torch_dist
+from mmengine.dist import get_rank
 from mmpretrain.models.selfsup import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
@@ -139,9 +139,7 @@ class CMC(BaseSelfSupervisor):
 
     def batch_contrast_loss(self, f_l: torch.Tensor, f_ab: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Softmax CE of each view against the other view's features of this step."""
-        offset = 0
-        if torch_dist.is_available() and torch_dist.is_initialized():
-            offset = torch_dist.get_rank() * f_l.shape[0]  # all_gather needs equal batches
+        offset = get_rank() * f_l.shape[0]  # all_gather needs equal batches
         other_l, other_ab = all_gather_no_grad(f_l.detach()), all_gather_no_grad(f_ab.detach())
         t = self.memory.temperature
         loss_l = nce_softmax_loss(cross_view_batch_scores(f_l, other_ab, offset) / t, 1.)

@@ -25,17 +25,11 @@ DDP's averaging) the gradients are those of the whole batch.
 from typing import Tuple
 
 import torch
-import torch.distributed as torch_dist
 import torch.nn.functional as F
+from mmengine.dist import get_rank
 from torch import Tensor
 
 from mec_plugin.utils import all_gather_with_grad
-
-
-def _rank() -> int:
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        return torch_dist.get_rank()
-    return 0
 
 
 def _check_pairs(name: str, *xs: Tensor) -> None:
@@ -64,7 +58,7 @@ def _global_log_probs(queries: Tensor, keys: Tensor, temperature: float,
     ``mask_self`` removes column r of row r (SimCLR's shared head).
     """
     all_keys = all_gather_with_grad(keys) if gather else keys
-    offset = _rank() * keys.shape[0] if all_keys is not keys else 0
+    offset = get_rank() * keys.shape[0] if all_keys is not keys else 0
     logits = queries @ all_keys.t() / temperature
     if mask_self:
         rows = torch.arange(queries.shape[0], device=logits.device)
