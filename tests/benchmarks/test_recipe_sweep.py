@@ -78,7 +78,8 @@ def test_the_shipped_sweep_composes(tmp_path):
                                   'cifar10_short_recipes.json', 'cifar10_short_recipes_views.json',
                                   'cifar10_mec_5e.json', 'cifar10_simsiam_cmc.json',
                                   'cifar10_byol_without_ema.json', 'cifar10_cmc_batch.json',
-                                  'cifar10_mec_5e_warmup.json'])
+                                  'cifar10_mec_5e_warmup.json', 'cifar10_mec_5e_wd.json',
+                                  'cifar10_mec_5e_decay.json', 'cifar10_issl_5e_warmup.json'])
 def test_the_cifar_sweeps_compose(tmp_path, name):
     """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""
     args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
@@ -231,3 +232,35 @@ def test_a_failed_run_is_in_the_table_and_the_exit_status(tmp_path):
     assert row['state'] == 'failed' and row['returncode'] != 0 and row['curve'] == []
     assert 'leaves no epoch for CosineAnnealingLR' in (
         tmp_path / 'work' / 'one_epoch' / 'train.log').read_text()
+
+
+def test_mec_decay_screen_spares_only_norms_and_biases():
+    mec = Config.fromfile(os.path.join(ROOT, 'configs/mec/mec_resnet18-w16_1xb128-5e_cifar10.py'))
+    screen = Config.fromfile(os.path.join(
+        ROOT, 'benchmarks/sweeps/configs/mec_5e_no_norm_bias_decay_cifar10.py'))
+    assert screen.optim_wrapper.pop('paramwise_cfg') == dict(norm_decay_mult=0., bias_decay_mult=0.)
+    assert screen.optim_wrapper == mec.optim_wrapper
+    for key in ('model', 'param_scheduler', 'train_dataloader', 'train_cfg', 'custom_hooks'):
+        assert screen[key] == mec[key]
+
+
+@pytest.mark.parametrize('method', ['DISSL', 'CISSL'])
+def test_issl_warmup_screens_are_the_same_budget_rows_but_for_the_warmup(tmp_path, method):
+    """The screen config is what the same-budget harness trains for the method (the whole
+    split, 5 epochs of batch 128) with only the warm-up moved from one epoch to a quarter."""
+    from cifar_same_budget import method_config
+    args = types.SimpleNamespace(train_limit=None, batch=128, keep_step_lr=True,
+                                 data_root='data/cifar10/', knn_train_limit=None, epochs=5,
+                                 log_interval=50, seed=0)
+    row = Config.fromfile(method_config(method, args, str(tmp_path / 'row'))['path'])
+    screen = Config.fromfile(os.path.join(
+        ROOT, f'benchmarks/sweeps/configs/{method.lower()}_5e_short_warmup_cifar10.py'))
+    assert [(s.get('end'), s.begin) for s in row.param_scheduler] == [(1, 0), (None, 1)]
+    assert [(s.get('end'), s.begin) for s in screen.param_scheduler] == [(0.25, 0), (None, 0.25)]
+    for a, b in zip(row.param_scheduler, screen.param_scheduler):
+        assert {k: v for k, v in a.items() if k not in ('begin', 'end')} == \
+            {k: v for k, v in b.items() if k not in ('begin', 'end')}
+    for key in ('model', 'optim_wrapper', 'train_dataloader', 'knn_train_dataloader',
+                'knn_test_dataloader', 'data_preprocessor'):
+        assert screen[key] == row[key], key
+    assert screen.train_cfg.max_epochs == row.train_cfg.max_epochs == 5
