@@ -79,7 +79,8 @@ def test_the_shipped_sweep_composes(tmp_path):
                                   'cifar10_mec_5e.json', 'cifar10_simsiam_cmc.json',
                                   'cifar10_byol_without_ema.json', 'cifar10_cmc_batch.json',
                                   'cifar10_mec_5e_warmup.json', 'cifar10_mec_5e_wd.json',
-                                  'cifar10_mec_5e_decay.json', 'cifar10_issl_5e_warmup.json'])
+                                  'cifar10_mec_5e_decay.json', 'cifar10_issl_5e_warmup.json',
+                                  'cifar10_cmc_batch_5e.json'])
 def test_the_cifar_sweeps_compose(tmp_path, name):
     """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""
     args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
