@@ -7,16 +7,10 @@ ranks then recovers the exact full-batch gradient (docs/methods/mec.md, the "gat
 mmpretrain's ``SimCLR.GatherLayer`` skips the sum, which scales gradients by
 1/W and changes the effective learning rate with the number of GPUs.
 """
-from typing import List
-
 import torch
 import torch.distributed as torch_dist
+from mmengine.dist import all_gather, get_world_size
 from torch import Tensor
-
-
-def _is_distributed() -> bool:
-    return (torch_dist.is_available() and torch_dist.is_initialized()
-            and torch_dist.get_world_size() > 1)
 
 
 class _GatherWithGrad(torch.autograd.Function):
@@ -44,7 +38,7 @@ def all_gather_with_grad(x: Tensor) -> Tensor:
     Single-process (or world size 1): returns ``x`` itself. Every rank must
     pass the same local batch size (``drop_last=True`` in the sampler).
     """
-    if not _is_distributed():
+    if get_world_size() == 1:
         return x
     return _GatherWithGrad.apply(x)
 
@@ -52,8 +46,6 @@ def all_gather_with_grad(x: Tensor) -> Tensor:
 @torch.no_grad()
 def all_gather_no_grad(x: Tensor) -> Tensor:
     """Concatenate ``x`` from every rank along dim 0 (no gradient)."""
-    if not _is_distributed():
+    if get_world_size() == 1:
         return x
-    out: List[Tensor] = [torch.empty_like(x) for _ in range(torch_dist.get_world_size())]
-    torch_dist.all_gather(out, x.contiguous())
-    return torch.cat(out, dim=0)
+    return torch.cat(all_gather(x.contiguous()), dim=0)

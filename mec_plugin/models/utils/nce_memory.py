@@ -8,8 +8,8 @@ import math
 from typing import Optional, Tuple
 
 import torch
-import torch.distributed as torch_dist
 import torch.nn as nn
+from mmengine.dist import all_reduce
 from torch import Tensor
 
 from ...utils.gather import all_gather_no_grad
@@ -17,11 +17,9 @@ from ..losses.nce_loss import momentum_memory_update, nce_partition_estimate
 
 
 def _all_reduce_mean(x: Tensor) -> Tensor:
-    """Mean over ranks (identity single-process): every rank must use the same Z."""
-    if torch_dist.is_available() and torch_dist.is_initialized() and torch_dist.get_world_size() > 1:
-        x = x.clone()
-        torch_dist.all_reduce(x)
-        x /= torch_dist.get_world_size()
+    """Mean over ranks (a copy of ``x`` single-process): every rank must use the same Z."""
+    x = x.clone()
+    all_reduce(x, op='mean')
     return x
 
 
