@@ -81,7 +81,7 @@ def test_the_shipped_sweep_composes(tmp_path):
                                   'cifar10_mec_5e_warmup.json', 'cifar10_mec_5e_wd.json',
                                   'cifar10_mec_5e_decay.json', 'cifar10_issl_5e_warmup.json',
                                   'cifar10_cmc_batch_5e.json', 'cifar10_mec_5e_crop.json',
-                                  'cifar10_mocosmall_5e_wd.json'])
+                                  'cifar10_mocosmall_5e_wd.json', 'cifar10_dissl_5e_adamw.json'])
 def test_the_cifar_sweeps_compose(tmp_path, name):
     """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""
     args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
@@ -268,5 +268,27 @@ def test_issl_warmup_screens_are_the_same_budget_rows_but_for_the_warmup(tmp_pat
             {k: v for k, v in b.items() if k not in ('begin', 'end')}
     for key in ('model', 'optim_wrapper', 'train_dataloader', 'knn_train_dataloader',
                 'knn_test_dataloader', 'data_preprocessor'):
+        assert screen[key] == row[key], key
+    assert screen.train_cfg.max_epochs == row.train_cfg.max_epochs == 5
+
+
+def test_dissl_adamw_screen_is_the_same_budget_row_but_for_the_optimiser(tmp_path):
+    """The sweep's options put the one-epoch warm-up back on the warm-up screen's config, so
+    the variant is the harness's DISSL row with AdamW (weight decay 0.05) instead of Adam."""
+    from cifar_same_budget import method_config
+    args = types.SimpleNamespace(train_limit=None, batch=128, keep_step_lr=True,
+                                 data_root='data/cifar10/', knn_train_limit=None, epochs=5,
+                                 log_interval=50, seed=0)
+    row = Config.fromfile(method_config('DISSL', args, str(tmp_path / 'row'))['path'])
+    [v] = recipe_sweep.load_sweep(
+        os.path.join(ROOT, 'benchmarks', 'sweeps', 'cifar10_dissl_5e_adamw.json'))
+    info = recipe_sweep.variant_config(v, _args(config=v['config'], data_root='data/cifar10/'),
+                                       str(tmp_path / 'variant'))
+    screen = Config.fromfile(info['path'])
+    assert screen.param_scheduler == row.param_scheduler
+    assert row.optim_wrapper.optimizer == dict(type='Adam', lr=2e-3, weight_decay=1e-6)
+    assert screen.optim_wrapper.optimizer == dict(type='AdamW', lr=2e-3, weight_decay=0.05)
+    for key in ('model', 'train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader',
+                'data_preprocessor'):
         assert screen[key] == row[key], key
     assert screen.train_cfg.max_epochs == row.train_cfg.max_epochs == 5
