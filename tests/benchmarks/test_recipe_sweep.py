@@ -250,15 +250,20 @@ def test_mec_decay_screen_spares_only_norms_and_biases():
         assert screen[key] == mec[key]
 
 
-@pytest.mark.parametrize('method', ['DISSL', 'CISSL'])
-def test_issl_warmup_screens_are_the_same_budget_rows_but_for_the_warmup(tmp_path, method):
-    """The screen config is what the same-budget harness trains for the method (the whole
-    split, 5 epochs of batch 128) with only the warm-up moved from one epoch to a quarter."""
+def _same_budget_row(method, tmp_path):
+    """The config the same-budget harness trains for ``method`` (5 epochs of batch 128)."""
     from cifar_same_budget import method_config
     args = types.SimpleNamespace(train_limit=None, batch=128, keep_step_lr=True,
                                  data_root='data/cifar10/', knn_train_limit=None, epochs=5,
                                  log_interval=50, seed=0)
-    row = Config.fromfile(method_config(method, args, str(tmp_path / 'row'))['path'])
+    return Config.fromfile(method_config(method, args, str(tmp_path / 'row'))['path'])
+
+
+@pytest.mark.parametrize('method', ['DISSL', 'CISSL'])
+def test_issl_warmup_screens_are_the_same_budget_rows_but_for_the_warmup(tmp_path, method):
+    """The screen config is what the same-budget harness trains for the method (the whole
+    split, 5 epochs of batch 128) with only the warm-up moved from one epoch to a quarter."""
+    row = _same_budget_row(method, tmp_path)
     screen = Config.fromfile(os.path.join(
         ROOT, f'benchmarks/sweeps/configs/{method.lower()}_5e_short_warmup_cifar10.py'))
     assert [(s.get('end'), s.begin) for s in row.param_scheduler] == [(1, 0), (None, 1)]
@@ -275,11 +280,7 @@ def test_issl_warmup_screens_are_the_same_budget_rows_but_for_the_warmup(tmp_pat
 def test_dissl_adamw_screen_is_the_same_budget_row_but_for_the_optimiser(tmp_path):
     """The sweep's options put the one-epoch warm-up back on the warm-up screen's config, so
     the variant is the harness's DISSL row with AdamW (weight decay 0.05) instead of Adam."""
-    from cifar_same_budget import method_config
-    args = types.SimpleNamespace(train_limit=None, batch=128, keep_step_lr=True,
-                                 data_root='data/cifar10/', knn_train_limit=None, epochs=5,
-                                 log_interval=50, seed=0)
-    row = Config.fromfile(method_config('DISSL', args, str(tmp_path / 'row'))['path'])
+    row = _same_budget_row('DISSL', tmp_path)
     [v] = recipe_sweep.load_sweep(
         os.path.join(ROOT, 'benchmarks', 'sweeps', 'cifar10_dissl_5e_adamw.json'))
     info = recipe_sweep.variant_config(v, _args(config=v['config'], data_root='data/cifar10/'),
