@@ -8,8 +8,7 @@ mmpretrain's ``SimCLR.GatherLayer`` skips the sum, which scales gradients by
 1/W and changes the effective learning rate with the number of GPUs.
 """
 import torch
-import torch.distributed as torch_dist
-from mmengine.dist import all_gather, get_world_size
+from mmengine.dist import all_gather, all_reduce, get_rank, get_world_size
 from torch import Tensor
 
 
@@ -17,17 +16,14 @@ class _GatherWithGrad(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
-        world_size = torch_dist.get_world_size()
-        ctx.rank = torch_dist.get_rank()
+        ctx.rank = get_rank()
         ctx.local_size = x.shape[0]
-        out = [torch.empty_like(x) for _ in range(world_size)]
-        torch_dist.all_gather(out, x.contiguous())
-        return torch.cat(out, dim=0)
+        return torch.cat(all_gather(x.contiguous()), dim=0)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
         grad = grad.contiguous()
-        torch_dist.all_reduce(grad, op=torch_dist.ReduceOp.SUM)
+        all_reduce(grad, op='sum')
         start = ctx.rank * ctx.local_size
         return grad[start:start + ctx.local_size]
 
