@@ -81,7 +81,8 @@ def test_the_shipped_sweep_composes(tmp_path):
                                   'cifar10_mec_5e_warmup.json', 'cifar10_mec_5e_wd.json',
                                   'cifar10_mec_5e_decay.json', 'cifar10_issl_5e_warmup.json',
                                   'cifar10_cmc_batch_5e.json', 'cifar10_mec_5e_crop.json',
-                                  'cifar10_mocosmall_5e_wd.json', 'cifar10_dissl_5e_adamw.json'])
+                                  'cifar10_mocosmall_5e_wd.json', 'cifar10_dissl_5e_adamw.json',
+                                  'cifar10_mec_5e_views.json', 'cifar10_mec_5e_seed.json'])
 def test_the_cifar_sweeps_compose(tmp_path, name):
     """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""
     args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
@@ -99,7 +100,8 @@ def test_the_cifar_sweeps_compose(tmp_path, name):
 
 @pytest.mark.parametrize('name', ['fashion_mnist_mocosmall.json', 'fashion_mnist_dissl_wd.json',
                                   'fashion_mnist_mocosmall_wd.json',
-                                  'fashion_mnist_dissl_clusters.json'])
+                                  'fashion_mnist_dissl_clusters.json',
+                                  'fashion_mnist_cissl_wd.json'])
 def test_the_fashion_mnist_comparator_sweeps_compose(tmp_path, name):
     """Each variant runs on its Fashion-MNIST config (one channel, batch 256) and changes the
     keys it names."""
