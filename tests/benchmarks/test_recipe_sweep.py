@@ -83,7 +83,7 @@ def test_the_shipped_sweep_composes(tmp_path):
                                   'cifar10_cmc_batch_5e.json', 'cifar10_mec_5e_crop.json',
                                   'cifar10_mocosmall_5e_wd.json', 'cifar10_dissl_5e_adamw.json',
                                   'cifar10_mec_5e_views.json', 'cifar10_mec_5e_seed.json',
-                                  'cifar10_simclr_5e.json'])
+                                  'cifar10_simclr_5e.json', 'cifar10_barlowtwins_5e.json'])
 def test_the_cifar_sweeps_compose(tmp_path, name):
     """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""
     args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
@@ -298,12 +298,16 @@ def test_dissl_adamw_screen_is_the_same_budget_row_but_for_the_optimiser(tmp_pat
     assert screen.train_cfg.max_epochs == row.train_cfg.max_epochs == 5
 
 
-def test_simclr_screens_are_the_same_budget_row_but_for_what_they_name(tmp_path):
-    """Each variant is the harness's SimCLR row (5 epochs of batch 128 at the config's lr per
-    step) with one of MEC's two levers: weight decay 5e-4, or a quarter-epoch warm-up."""
-    row = _same_budget_row('SimCLR', tmp_path)
-    wd, warmup = recipe_sweep.load_sweep(
-        os.path.join(ROOT, 'benchmarks', 'sweeps', 'cifar10_simclr_5e.json'))
+@pytest.mark.parametrize('method, sweep, step_lr', [
+    ('SimCLR', 'cifar10_simclr_5e.json', 0.3),
+    ('BarlowTwins', 'cifar10_barlowtwins_5e.json', 0.2)])
+def test_baseline_screens_are_the_same_budget_row_but_for_what_they_name(
+        tmp_path, method, sweep, step_lr):
+    """Each variant is the harness's row for the mmpretrain baseline (5 epochs of batch 128 at
+    the config's lr per step) with one of MEC's two levers: weight decay 5e-4, or a
+    quarter-epoch warm-up."""
+    row = _same_budget_row(method, tmp_path)
+    wd, warmup = recipe_sweep.load_sweep(os.path.join(ROOT, 'benchmarks', 'sweeps', sweep))
     screens = [Config.fromfile(recipe_sweep.variant_config(
         v, _args(config=v['config'], data_root='data/cifar10/'), str(tmp_path / str(i)))['path'])
         for i, v in enumerate((wd, warmup))]
@@ -312,7 +316,7 @@ def test_simclr_screens_are_the_same_budget_row_but_for_what_they_name(tmp_path)
                     'data_preprocessor', 'auto_scale_lr', 'train_cfg'):
             assert screen[key] == row[key], key
     assert row.train_cfg.max_epochs == 5 and row.train_dataloader.batch_size == 128
-    assert row.optim_wrapper.optimizer.lr * 128 / row.auto_scale_lr.base_batch_size == 0.3
+    assert row.optim_wrapper.optimizer.lr * 128 / row.auto_scale_lr.base_batch_size == step_lr
     assert row.optim_wrapper.optimizer.weight_decay == 1e-6
     assert screens[0].optim_wrapper.optimizer == dict(row.optim_wrapper.optimizer, weight_decay=5e-4)
     assert screens[0].param_scheduler == row.param_scheduler
