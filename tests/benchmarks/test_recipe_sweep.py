@@ -262,6 +262,19 @@ def _same_budget_row(method, tmp_path):
     return Config.fromfile(method_config(method, args, str(tmp_path / 'row'))['path'])
 
 
+def _screen_configs(sweep, tmp_path):
+    """Each variant's config as the sweep trains it on the harness's data root."""
+    variants = recipe_sweep.load_sweep(os.path.join(ROOT, 'benchmarks', 'sweeps', sweep))
+    return [Config.fromfile(recipe_sweep.variant_config(
+        v, _args(config=v['config'], data_root='data/cifar10/'), str(tmp_path / str(i)))['path'])
+        for i, v in enumerate(variants)]
+
+
+# what a screen shares with the harness's row whatever it changes in the optimisation
+_ROW_KEYS = ('model', 'train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader',
+             'data_preprocessor')
+
+
 @pytest.mark.parametrize('method', ['DISSL', 'CISSL'])
 def test_issl_warmup_screens_are_the_same_budget_rows_but_for_the_warmup(tmp_path, method):
     """The screen config is what the same-budget harness trains for the method (the whole
@@ -274,8 +287,7 @@ def test_issl_warmup_screens_are_the_same_budget_rows_but_for_the_warmup(tmp_pat
     for a, b in zip(row.param_scheduler, screen.param_scheduler):
         assert {k: v for k, v in a.items() if k not in ('begin', 'end')} == \
             {k: v for k, v in b.items() if k not in ('begin', 'end')}
-    for key in ('model', 'optim_wrapper', 'train_dataloader', 'knn_train_dataloader',
-                'knn_test_dataloader', 'data_preprocessor'):
+    for key in _ROW_KEYS + ('optim_wrapper',):
         assert screen[key] == row[key], key
     assert screen.train_cfg.max_epochs == row.train_cfg.max_epochs == 5
 
@@ -284,16 +296,11 @@ def test_dissl_adamw_screen_is_the_same_budget_row_but_for_the_optimiser(tmp_pat
     """The sweep's options put the one-epoch warm-up back on the warm-up screen's config, so
     the variant is the harness's DISSL row with AdamW (weight decay 0.05) instead of Adam."""
     row = _same_budget_row('DISSL', tmp_path)
-    [v] = recipe_sweep.load_sweep(
-        os.path.join(ROOT, 'benchmarks', 'sweeps', 'cifar10_dissl_5e_adamw.json'))
-    info = recipe_sweep.variant_config(v, _args(config=v['config'], data_root='data/cifar10/'),
-                                       str(tmp_path / 'variant'))
-    screen = Config.fromfile(info['path'])
+    [screen] = _screen_configs('cifar10_dissl_5e_adamw.json', tmp_path)
     assert screen.param_scheduler == row.param_scheduler
     assert row.optim_wrapper.optimizer == dict(type='Adam', lr=2e-3, weight_decay=1e-6)
     assert screen.optim_wrapper.optimizer == dict(type='AdamW', lr=2e-3, weight_decay=0.05)
-    for key in ('model', 'train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader',
-                'data_preprocessor'):
+    for key in _ROW_KEYS:
         assert screen[key] == row[key], key
     assert screen.train_cfg.max_epochs == row.train_cfg.max_epochs == 5
 
@@ -307,13 +314,10 @@ def test_baseline_screens_are_the_same_budget_row_but_for_what_they_name(
     the config's lr per step) with one of MEC's two levers: weight decay 5e-4, or a
     quarter-epoch warm-up."""
     row = _same_budget_row(method, tmp_path)
-    wd, warmup = recipe_sweep.load_sweep(os.path.join(ROOT, 'benchmarks', 'sweeps', sweep))
-    screens = [Config.fromfile(recipe_sweep.variant_config(
-        v, _args(config=v['config'], data_root='data/cifar10/'), str(tmp_path / str(i)))['path'])
-        for i, v in enumerate((wd, warmup))]
+    screens = _screen_configs(sweep, tmp_path)
+    assert len(screens) == 2  # weight decay, then warm-up
     for screen in screens:
-        for key in ('model', 'train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader',
-                    'data_preprocessor', 'auto_scale_lr', 'train_cfg'):
+        for key in _ROW_KEYS + ('auto_scale_lr', 'train_cfg'):
             assert screen[key] == row[key], key
     assert row.train_cfg.max_epochs == 5 and row.train_dataloader.batch_size == 128
     assert row.optim_wrapper.optimizer.lr * 128 / row.auto_scale_lr.base_batch_size == step_lr
