@@ -2,7 +2,7 @@
 
 Every benchmark records where and how it ran (device name, torch version,
 UTC date, the exact command line) next to its figures, so a number in
-``docs/benchmarks.md`` can always be traced to the run that produced it.
+``docs/dev/benchmarks.md`` can always be traced to the run that produced it.
 """
 import datetime
 import json

@@ -60,7 +60,7 @@ def ensure_image_folder(data_root: str, tarballs: List[str]) -> str:
                     tar.extractall(data_root, filter='data')
             return data_root
     raise FileNotFoundError(f'no CIFAR-10 ImageFolder at {data_root} and no cifar10-*.tar.gz in '
-                            f'{tarballs} (see docs/benchmarks.md)')
+                            f'{tarballs} (see docs/dev/benchmarks.md)')
 
 
 def list_split(data_root: str, split: str, limit: Optional[int]) -> Tuple[List[str], List[int]]:

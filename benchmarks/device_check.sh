@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU figures in one call: install the carried wheels, run the loss, train-step
 # and CIFAR-10 benchmarks within DEVICE_CHECK_SECONDS (default 450), and write their
-# JSON records, the tables and a log under $OUT. See docs/benchmarks.md.
+# JSON records, the tables and a log under $OUT. See docs/dev/benchmarks.md.
 #
 #   on the GPU machine (.whl and .data carried):  OUT=DIR bash benchmarks/device_check.sh
 #   anywhere, on the CPU at toy sizes:            OUT=DIR bash benchmarks/device_check.sh --dry-run

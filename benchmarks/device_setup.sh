@@ -6,7 +6,7 @@ if [ "${DRY:-0}" = 1 ]; then
 else
   PY=python3
   if ! python3 -c 'import mmengine, mmpretrain, mmcv' 2>/dev/null; then
-    ls .whl/*.whl > /dev/null 2>&1 || { echo 'no wheels in .whl/ (see docs/benchmarks.md)'; exit 2; }
+    ls .whl/*.whl > /dev/null 2>&1 || { echo 'no wheels in .whl/ (see docs/dev/benchmarks.md)'; exit 2; }
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
       --target /tmp/site .whl/*.whl || exit 2
     # mmcv without its compiled ops: pre-training and these benchmarks use none

@@ -2,7 +2,7 @@
 # A recipe sweep in one GPU call: install the carried wheels, unpack Fashion-MNIST from
 # .data/fashion-mnist/*.gz, run benchmarks/recipe_sweep.py with several variants at once
 # until SWEEP_SECONDS (default 290), and write the rows, the table, the online k-NN
-# scalars and the training logs under $OUT. See docs/benchmarks.md.
+# scalars and the training logs under $OUT. See docs/dev/benchmarks.md.
 #
 #   on the GPU machine (.whl and .data/fashion-mnist carried):
 #       OUT=DIR bash benchmarks/device_sweep.sh [SWEEP.json]

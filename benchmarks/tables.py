@@ -1,16 +1,31 @@
-"""Markdown tables (docs/benchmarks.md) and the issue-6 target checks from the
-JSON records of the three speed benchmarks.
+"""Markdown tables from the JSON records: the speed benchmarks' tables
+(docs/dev/benchmarks.md) with the issue-6 target checks, and every table of
+measured figures in the user docs (README, docs/, configs/*/README.md).
 
     python benchmarks/tables.py mec_loss.json train_step.json cifar_tta.json > tables.md
+    python benchmarks/tables.py --check    # every rendered table in the docs matches its records
+    python benchmarks/tables.py --write    # re-render them in place
 
-Each table is headed by the record's device, torch version, date and command;
+Each speed table is headed by the record's device, torch version, date and command;
 each target line says the measured figure, the target and whether it was met
 ("n/a" where the record cannot decide it: a CPU or --quick run, or a path
 that was not run).
+
+A doc table is rendered between ``<!-- rendered: NAME -->`` and
+``<!-- /rendered -->``; NAME is a key of ``DOC_TABLES``. Nothing between the two
+lines is typed by hand: ``--check`` (and tests/test_docs_tables.py) fails when
+the text there differs from what the records render.
 """
 import argparse
+import glob
 import json
-from typing import Dict, List, Optional
+import os
+import re
+import statistics
+import sys
+from typing import Callable, Dict, List, Optional
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 
 # issue 6, on the same GPU and in the same run
 TARGETS = dict(
@@ -185,10 +200,359 @@ def render(record: Dict) -> str:
     return '\n'.join(RENDER[kind](record)) + '\n'
 
 
+# ----------------------------------------------------------------------------------------
+# Tables of measured figures in the user docs, rendered from the records.
+
+# protocols, named where a figure is shown
+KNN_SMALL = 'k-NN k = 20 / 200, T = 0.07, 20,000-image memory'
+KNN_H200 = 'k-NN k = 200, T = 0.1, 50,000-image memory'
+NET_SMALL = 'quarter-width CIFAR ResNet-18 (128-d)'
+NET_FULL = 'CIFAR ResNet-18 (512-d)'
+
+REC = dict(
+    fm_main='docs/runs/quickstart_fashion-mnist_knn_{}.json',
+    fm_runs='benchmarks/results/cpu_2026-11-30_fashion_mnist_runs/runs.json',
+    h200='benchmarks/results/h200_2026-11-30/cifar_tta.json',
+    same_budget='docs/results/cifar10_same_budget.json',
+    superseded='benchmarks/results/cpu_2026-12-01_same_budget_superseded/rows.json',
+    seed1='benchmarks/results/cpu_2026-12-01_recipe_screen/mec_5e_seed1.json',
+    seed2='benchmarks/results/cpu_2026-12-06_mec_seeds/seed2.json',
+    six_epochs='docs/results/cifar10_mec_simclr_6e.json',
+)
+SAME_BUDGET_CMD = ('python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr '
+                   '--methods {}')
+# what the same-budget harness changes in every config it runs
+SAME_BUDGET_OVERRIDES = ('the whole training split (a subset in the config is dropped), 5 epochs, '
+                         'batch 128 at the config\'s lr per step, the shared k-NN memory')
+METHOD_NAMES = {'SimCLR': 'SimCLR (mmpretrain)', 'BYOL': 'BYOL (mmpretrain)',
+                'SimSiam': 'SimSiam (mmpretrain)', 'BarlowTwins': 'Barlow Twins (mmpretrain)'}
+
+
+def _load(key: str, root: str = ROOT):
+    with open(os.path.join(root, REC[key])) as f:
+        return json.load(f)
+
+
+def _two(a: float, b: float) -> str:
+    return f'{a:.2f} / {b:.2f}'
+
+
+def _link(path: str, doc: str) -> str:
+    """A markdown link to ``path`` (repository-relative) from the doc ``doc``."""
+    rel = os.path.relpath(path, os.path.dirname(doc) or '.')
+    return f'[{os.path.basename(path.rstrip("/")) or path}]({rel})'
+
+
+def fashion_mnist_main(root: str = ROOT) -> Dict[str, tuple]:
+    """{row: (k20, k200)} of the main job's four k-NN runs."""
+    out = {}
+    for name in ('trained', 'random_init', 'raw_pixels', 'centred_pixels'):
+        with open(os.path.join(root, REC['fm_main'].format(name))) as f:
+            knn = json.load(f)['weighted_knn']
+        out[name] = (knn['k=20,T=0.07'], knn['k=200,T=0.07'])
+    return out
+
+
+def fm_runs(root: str = ROOT) -> Dict[str, Dict]:
+    return {r['name']: r for r in _load('fm_runs', root)['runs']}
+
+
+def same_budget(root: str = ROOT) -> Dict[str, Dict]:
+    return {r['method']: r for r in _load('same_budget', root)}
+
+
+def mec_seeds(root: str = ROOT) -> List[tuple]:
+    """(k20, k200) of the MEC 5-epoch config at seeds 0, 1, 2."""
+    seed0 = same_budget(root)['MEC']
+    rows = [(seed0['knn_top1_k20'], seed0['knn_top1_k200'])]
+    for key in ('seed1', 'seed2'):
+        r = _load(key, root)['rows'][0]
+        rows.append((r['knn_top1_k20'], r['knn_top1_k200']))
+    return rows
+
+
+def _mean_sd(values: List[float]) -> str:
+    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+
+
+def seeds_summary(root: str = ROOT) -> str:
+    rows = mec_seeds(root)
+    return f'{_mean_sd([r[0] for r in rows])} / {_mean_sd([r[1] for r in rows])}'
+
+
+def h200(root: str = ROOT) -> Dict:
+    r = _load('h200', root)
+    b = r['knn_baselines']
+    return dict(trained=r['knn']['knn_top1'], raw=b['raw_pixels'], centred=b['centred_pixels'],
+                random=b['random_init'], epochs=r['epochs'], seconds=r['device_path']['train_seconds'],
+                device=r['device'], command=r['command'], k=r['knn']['k'],
+                T=r['knn']['temperature'])
+
+
+def table_readme_results(doc: str, root: str = ROOT) -> List[str]:
+    fm, g, sb = fashion_mnist_main(root), h200(root), same_budget(root)
+    raw, cen, rnd = (sb[k] for k in ('raw pixels', 'centred pixels', 'random init'))
+    sb_base = (f"{_two(raw['knn_top1_k20'], raw['knn_top1_k200'])} | "
+               f"{_two(cen['knn_top1_k20'], cen['knn_top1_k200'])} | "
+               f"{_two(rnd['knn_top1_k20'], rnd['knn_top1_k200'])}")
+    lines = ['| data, method, budget | network | k-NN protocol | trained | raw pixels '
+             '| centred pixels | random init (same network) |', '|' + ' --- |' * 7]
+    lines.append(f"| CIFAR-10, MEC, {g['epochs']} epochs on one {g['device'].replace('NVIDIA ', '')} "
+                 f"({g['seconds']:.0f} s) | {NET_FULL} | k = {g['k']}, T = {g['T']}, 50,000-image "
+                 f"memory | **{g['trained']:.2f}** | {g['raw']:.2f} | {g['centred']:.2f} "
+                 f"| {g['random']:.2f} |")
+    lines.append(f"| Fashion-MNIST, MEC, 10 epochs on 2 CPU cores (the quick start) | {NET_SMALL}, "
+                 f"one input channel | {KNN_SMALL} | {_two(*fm['trained'])} | {_two(*fm['raw_pixels'])} "
+                 f"| **{_two(*fm['centred_pixels'])}** | {_two(*fm['random_init'])} |")
+    for method, extra in (('MEC', f' (three seeds: {seeds_summary(root)})'), ('CISSL', ''),
+                          ('SimCLR', '')):
+        r = sb[method]
+        name = METHOD_NAMES.get(method, method)
+        lines.append(f"| CIFAR-10, {name}, 5 epochs at batch 128 on 2 CPU cores (the same-budget "
+                     f"comparison) | {NET_SMALL} | {KNN_SMALL} | "
+                     f"{'**' if method == 'MEC' else ''}{_two(r['knn_top1_k20'], r['knn_top1_k200'])}"
+                     f"{'**' if method == 'MEC' else ''}{extra} | {sb_base} |")
+    return lines
+
+
+def table_same_budget(doc: str, root: str = ROOT) -> List[str]:
+    sb = same_budget(root)
+    superseded = {r['method']: r for r in _load('superseded', root)}
+    lines = ['| method | k = 20 | k = 200 | training s | config the harness started from |',
+             '|' + ' --- |' * 5]
+    trained = sorted((r for r in sb.values() if r['images_seen']), key=lambda r: -r['knn_top1_k20'])
+    rows = [(METHOD_NAMES.get(r['method'], r['method']), r) for r in trained]
+    rows += [('SimSiam, mmpretrain\'s own heads and SGD', superseded['SimSiam']),
+             ('CMC, the official memory bank', superseded['CMC'])]
+    rows += [(f'*{k}*' + (' (MEC\'s network)' if k == 'random init' else ''), sb[k])
+             for k in ('centred pixels', 'raw pixels', 'random init')]
+    rows.sort(key=lambda nr: -nr[1]['knn_top1_k20'])
+    for name, r in rows:
+        bold = '**' if r is sb.get('MEC') else ''
+        wall = f"{r['wall_s']:.0f}" if r['images_seen'] else ''
+        cfg = f"`{r['config']}`" if r['images_seen'] else ''
+        lines.append(f"| {name} | {bold}{r['knn_top1_k20']:.2f}{bold} "
+                     f"| {bold}{r['knn_top1_k200']:.2f}{bold} | {wall} | {cfg} |")
+    return lines
+
+
+def table_mec_seeds(doc: str, root: str = ROOT) -> List[str]:
+    rows = mec_seeds(root)
+    lines = ['| MEC, `mec_resnet18-w16_1xb128-5e_cifar10.py`, 5 epochs | k = 20 | k = 200 | record |',
+             '|' + ' --- |' * 4]
+    records = [REC['same_budget'], REC['seed1'], REC['seed2']]
+    for seed, (row, rec) in enumerate(zip(rows, records)):
+        lines.append(f'| seed {seed} | {row[0]:.2f} | {row[1]:.2f} | {_link(rec, doc)} |')
+    lines.append(f'| mean ± sample s.d. | {_mean_sd([r[0] for r in rows])} '
+                 f'| {_mean_sd([r[1] for r in rows])} | |')
+    return lines
+
+
+def table_fashion_mnist(doc: str, root: str = ROOT) -> List[str]:
+    fm, runs = fashion_mnist_main(root), fm_runs(root)
+    lines = ['| Fashion-MNIST, 10 epochs, 2 CPU cores | k = 20 | k = 200 | config |',
+             '|' + ' --- |' * 4]
+    cfg = lambda r: f"`{os.path.basename(r['config'])}`"  # noqa: E731
+    lines.append(f"| MEC (the quick start) | {fm['trained'][0]:.2f} | {fm['trained'][1]:.2f} "
+                 f"| `mec_resnet18-w16_1xb256-10e_fashion-mnist.py` |")
+    for key, name in (('mec_wd1e-5', 'MEC, the official weight decay 1e-5'),
+                      ('cissl', 'CISSL'), ('mocosmall', 'MoCo-small'), ('dissl', 'DISSL')):
+        r = runs[key]
+        lines.append(f"| {name} | {r['k20']:.2f} | {r['k200']:.2f} | {cfg(r)} |")
+    lines.append(f"| *raw pixels* | {fm['raw_pixels'][0]:.2f} | {fm['raw_pixels'][1]:.2f} | |")
+    lines.append(f"| *centred pixels* | **{fm['centred_pixels'][0]:.2f}** | **{fm['centred_pixels'][1]:.2f}** | |")
+    lines.append(f"| *random init, MEC's network* (residual branches zero-initialised) "
+                 f"| {fm['random_init'][0]:.2f} | {fm['random_init'][1]:.2f} | |")
+    r = runs['random_init_standard']
+    lines.append(f"| *random init, the comparators' network* (standard initialisation) "
+                 f"| {r['k20']:.2f} | {r['k200']:.2f} | |")
+    return lines
+
+
+def table_mec_simclr_6e(doc: str, root: str = ROOT) -> List[str]:
+    rec = _load('six_epochs', root)
+    names = {'MEC, 6 epochs, wd 5e-4': 'MEC, weight decay 5e-4 (the config as shipped)',
+             'MEC, 6 epochs': 'MEC, weight decay 1e-5 (the official value)',
+             'SimCLR, 6 epochs': 'SimCLR (mmpretrain)',
+             'random init': "random init (MEC's network)"}
+    lines = ['| CIFAR-10, 6 epochs at batch 256 | k = 20 | k = 200 | training s |', '|' + ' --- |' * 4]
+    for r in sorted(rec['rows'], key=lambda r: -r['knn_top1_k20']):
+        name = names.get(r['variant'], r['variant'])
+        if not r['images_seen']:
+            name = f'*{name}*'
+        wall = f"{r['wall_s']:.0f}" if r.get('wall_s') else ''
+        lines.append(f"| {name} | {r['knn_top1_k20']:.2f} | {r['knn_top1_k200']:.2f} | {wall} |")
+    return lines
+
+
+def table_cifar10_h200(doc: str, root: str = ROOT) -> List[str]:
+    g = h200(root)
+    return [f"| CIFAR-10, {KNN_H200} | top-1 |", '| --- | --- |',
+            f"| MEC, {g['epochs']} epochs (student backbone) | **{g['trained']:.2f}** |",
+            f"| *raw pixels* | {g['raw']:.2f} |", f"| *centred pixels* | {g['centred']:.2f} |",
+            f"| *random init* (the same network and seed) | {g['random']:.2f} |"]
+
+
+# ---- the model zoo: one row per shipped pre-training config
+ZOO_DIRS = ('mec', 'dissl', 'cissl', 'moco_small', 'cmc', 'baselines', 'mmselfsup')
+DATA_NAMES = {'in1k': 'ImageNet-1k', 'cifar10': 'CIFAR-10', 'fashion-mnist': 'Fashion-MNIST',
+              'cifar10_mmselfsup': 'CIFAR-10'}
+
+
+def _zoo_measured(root: str) -> Dict[str, Dict]:
+    """{config: dict(measured, time, command)} for the configs a record measured."""
+    fm, runs, g, sb = fashion_mnist_main(root), fm_runs(root), h200(root), same_budget(root)
+    pix = f"raw {_two(*fm['raw_pixels'])}, centred {_two(*fm['centred_pixels'])}"
+    out = {}
+    out['configs/mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py'] = dict(
+        hardware='2 CPU cores', measured=f"{_two(*fm['trained'])} ({KNN_SMALL}; {pix}, "
+        f"random init {_two(*fm['random_init'])})", time='14 min 26 s', command='`bash tools/quickstart.sh`')
+    std = runs['random_init_standard']
+    for key in ('cissl', 'dissl', 'mocosmall'):
+        r = runs[key]
+        out[r['config']] = dict(
+            hardware='2 CPU cores', measured=f"{r['k20']:.2f} / {r['k200']:.2f} ({KNN_SMALL}; {pix}, "
+            f"random init {std['k20']:.2f} / {std['k200']:.2f})", time=r['train_time'],
+            command=f"`{r['command']}`")
+    out['configs/mec/mec_resnet18_1xb512-200e_cifar10.py'] = dict(
+        hardware=f"1 × {g['device'].replace('NVIDIA ', '')}", epochs=f"{g['epochs']} of 200",
+        measured=f"{g['trained']:.2f} ({KNN_H200}; raw {g['raw']:.2f}, centred {g['centred']:.2f}, "
+        f"random init {g['random']:.2f})", time=f"{g['seconds']:.0f} s",
+        command='`python benchmarks/cifar_time_to_accuracy.py --device cuda --channels-last '
+                '--time-budget 238`')
+    base = (f"raw {_two(sb['raw pixels']['knn_top1_k20'], sb['raw pixels']['knn_top1_k200'])}, "
+            f"centred {_two(sb['centred pixels']['knn_top1_k20'], sb['centred pixels']['knn_top1_k200'])}, "
+            f"random init {_two(sb['random init']['knn_top1_k20'], sb['random init']['knn_top1_k200'])}")
+    rows = list(sb.values()) + _load('superseded', root)
+    for r in rows:
+        if not r['images_seen']:
+            continue
+        name = r['method']
+        seeds = f"; three seeds {seeds_summary(root)}" if name == 'MEC' else ''
+        harness = r['config'].endswith('1xb128-5e_cifar10.py')
+        out[r['config']] = dict(
+            hardware='2 CPU cores', epochs='5' if harness else '5 (harness)',
+            batch=None if harness else '1 × 128 (harness)',
+            measured=f"{_two(r['knn_top1_k20'], r['knn_top1_k200'])}{seeds} ({KNN_SMALL}; {base})",
+            time=f"{r['wall_s']:.0f} s",
+            command=f"`{SAME_BUDGET_CMD.format(name)}`" + ('' if harness else
+                                                            ' (the harness overrides the config)'))
+    six = {r['variant']: r for r in _load('six_epochs', root)['rows']}['MEC, 6 epochs, wd 5e-4']
+    out['configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py'] = dict(
+        hardware='2 CPU cores', epochs='6 (`train_cfg.max_epochs=6`)',
+        measured=f"{_two(six['knn_top1_k20'], six['knn_top1_k200'])} ({KNN_SMALL}; {base})",
+        time=f"{six['wall_s']:.0f} s",
+        command='`python benchmarks/recipe_sweep.py benchmarks/sweeps/cifar10_mec_simclr.json '
+                '--config configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py --data-root data/cifar10`')
+    return out
+
+
+def _zoo_shape(path: str) -> Dict[str, str]:
+    name = os.path.basename(path)[:-3]
+    m = re.search(r'(\d+)xb(\d+)[-_](\d+)e', name)
+    gpus, batch, epochs = m.groups() if m else ('', '', '')
+    data = next((v for k, v in DATA_NAMES.items() if name.endswith(k)), '')
+    if path == 'configs/mec_r50_8xb64_100e.py':
+        data = 'ImageNet-1k'
+    return dict(data=data, epochs=epochs, batch=f'{gpus} × {batch}' if m else '')
+
+
+def table_model_zoo(doc: str, root: str = ROOT) -> List[str]:
+    measured = _zoo_measured(root)
+    configs = ['configs/mec_r50_8xb64_100e.py']
+    for d in ZOO_DIRS:
+        configs += sorted(os.path.relpath(p, root).replace(os.sep, '/')
+                          for p in glob.glob(os.path.join(root, 'configs', d, '*.py')))
+    lines = ['| config | data | epochs | GPUs × batch | hardware | k-NN top-1 (beside its baselines) '
+             '| time | reproduce |', '|' + ' --- |' * 8]
+    for path in configs:
+        shape, m = _zoo_shape(path), measured.get(path)
+        if m is None:
+            lines.append(f"| `{path}` | {shape['data']} | {shape['epochs']} | {shape['batch']} "
+                         f"| | not run | | |")
+        else:
+            lines.append(f"| `{path}` | {shape['data']} | {m.get('epochs', shape['epochs'])} "
+                         f"| {m.get('batch') or shape['batch']} | {m['hardware']} | {m['measured']} | {m['time']} "
+                         f"| {m['command']} |")
+    return lines
+
+
+def _config_readme(method_dir: str) -> Callable:
+    def render(doc: str, root: str = ROOT) -> List[str]:
+        rows = [r for r in table_model_zoo(doc, root)[2:]
+                if r.startswith(f'| `configs/{method_dir}/') and '| not run |' not in r]
+        return ['| config | data | epochs | GPUs × batch | hardware | k-NN top-1 (beside its '
+                'baselines) | time | reproduce |', '|' + ' --- |' * 8] + rows
+    return render
+
+
+DOC_TABLES: Dict[str, Callable] = {
+    'readme-results': table_readme_results,
+    'same-budget': table_same_budget,
+    'mec-seeds': table_mec_seeds,
+    'fashion-mnist': table_fashion_mnist,
+    'mec-simclr-6e': table_mec_simclr_6e,
+    'cifar10-h200': table_cifar10_h200,
+    'model-zoo': table_model_zoo,
+}
+for _d in ('mec', 'dissl', 'cissl', 'moco_small', 'cmc', 'baselines'):
+    DOC_TABLES[f'configs-{_d}'] = _config_readme(_d)
+
+RENDERED = re.compile(r'(<!-- rendered: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /rendered -->)',
+                      re.S)
+
+
+def doc_files(root: str = ROOT) -> List[str]:
+    """The user docs that may hold rendered tables (repository-relative)."""
+    files = ['README.md']
+    files += glob.glob(os.path.join(root, 'docs', '**', '*.md'), recursive=True)
+    files += glob.glob(os.path.join(root, 'configs', '*', 'README.md'))
+    return sorted({os.path.relpath(os.path.join(root, f), root).replace(os.sep, '/') for f in files})
+
+
+def render_doc(rel: str, text: str, root: str = ROOT) -> str:
+    """``text`` (the doc ``rel``) with every rendered table rendered again."""
+    def sub(m):
+        name = m.group('name')
+        if name not in DOC_TABLES:
+            raise KeyError(f'{rel}: no table {name!r} (known: {sorted(DOC_TABLES)})')
+        return m.group(1) + '\n'.join(DOC_TABLES[name](rel, root)) + '\n' + m.group(4)
+    return RENDERED.sub(sub, text)
+
+
+def check_docs(root: str = ROOT, write: bool = False) -> List[str]:
+    """The docs whose rendered tables differ from their records (rewritten if ``write``)."""
+    stale = []
+    for rel in doc_files(root):
+        path = os.path.join(root, rel)
+        with open(path, encoding='utf-8') as f:
+            text = f.read()
+        new = render_doc(rel, text, root)
+        if new != text:
+            stale.append(rel)
+            if write:
+                with open(path, 'w', encoding='utf-8') as f:
+                    f.write(new)
+    return stale
+
+
 def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('records', nargs='+', help='JSON files written by the benchmarks')
+    parser.add_argument('records', nargs='*', help='JSON files written by the speed benchmarks')
+    parser.add_argument('--check', action='store_true',
+                        help='exit 1 if a rendered table in the docs differs from its records')
+    parser.add_argument('--write', action='store_true', help='re-render the docs\' tables in place')
     args = parser.parse_args(argv)
+    if args.check or args.write:
+        stale = check_docs(write=args.write)
+        verb = 're-rendered' if args.write else 'differs from its records'
+        for rel in stale:
+            print(f'{rel}: a rendered table {verb}', file=sys.stderr)
+        if args.check and stale and not args.write:
+            sys.exit(1)
+        return ''
+    if not args.records:
+        parser.error('give the JSON records of the speed benchmarks, or --check / --write')
     text = '\n'.join(render(json.load(open(path))) for path in args.records)
     print(text)
     return text

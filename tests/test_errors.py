@@ -1,6 +1,6 @@
-"""Each row of docs/errors.md: a bad input, the error it gets, and the key
-phrase of the message (which must name the problem). The table and this
-list are checked against each other, so neither can drift."""
+"""Each row of the error table in docs/troubleshooting.md: a bad input, the
+error it gets, and the key phrase of the message (which must name the problem).
+The table and this list are checked against each other, so neither can drift."""
 import copy
 import os
 import re
@@ -250,8 +250,11 @@ def test_bad_input_gets_a_message_naming_the_problem(row, tmp_path, capsys):
 
 
 def _doc_rows():
-    with open(os.path.join(ROOT, 'docs/errors.md')) as f:
-        rows = [line for line in f if line.startswith('| `')]
+    with open(os.path.join(ROOT, 'docs/troubleshooting.md')) as f:
+        text = f.read()
+    assert '\n## Error messages\n' in text, 'docs/troubleshooting.md lost its "Error messages" section'
+    section = text.split('\n## Error messages\n', 1)[1].split('\n## ', 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith('| `')]
     return {re.match(r'\| `([^`]+)`', line).group(1): line for line in rows}
 
 

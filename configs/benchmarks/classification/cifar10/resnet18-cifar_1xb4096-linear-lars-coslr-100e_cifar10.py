@@ -1,5 +1,5 @@
 # MEC's linear probe at CIFAR scale (frozen CIFAR ResNet-18, BN1d + Linear, LARC, batch 4096,
-# cosine, 100 epochs). Details and usage: docs/evaluation.md#config-notes.
+# cosine, 100 epochs). Details and usage: docs/user_guides/evaluation.md#config-notes.
 _base_ = [
     '../../../_base_/datasets/cifar10_cls.py',
     '../../../_base_/default_runtime.py',

@@ -1,5 +1,5 @@
 # MoCo's linear probe (main_lincls.py): frozen ResNet-50, linear layer ~ N(0, 0.01), SGD lr 30,
-# batch 256 = 8 x 32, x0.1 at epochs 60 and 80, 100 epochs. Usage: docs/evaluation.md#config-notes.
+# batch 256 = 8 x 32, x0.1 at epochs 60 and 80, 100 epochs. Usage: docs/user_guides/evaluation.md#config-notes.
 _base_ = ['./resnet50_8xb512-linear-lars-coslr-100e_in1k.py']
 model = dict(neck=dict(_delete_=True, type='GlobalAveragePooling'))
 train_dataloader = dict(batch_size=32)

@@ -1,5 +1,5 @@
 # Semi-supervised fine-tuning of the whole ResNet-50 on 1 % of ImageNet labels (an annotation file
-# the user provides), new linear head, 20 epochs. Details and usage: docs/evaluation.md#config-notes.
+# the user provides), new linear head, 20 epochs. Details and usage: docs/user_guides/evaluation.md#config-notes.
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
     '../../../_base_/default_runtime.py',

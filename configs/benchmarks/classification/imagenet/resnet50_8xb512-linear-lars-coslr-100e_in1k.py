@@ -1,5 +1,5 @@
 # MEC's linear probe (xinliu20/MEC benchmarks/linearprob): frozen ResNet-50, BN1d(affine=False) +
-# Linear, LARC, batch 4096 = 8 x 512, cosine, 100 epochs. Details: docs/evaluation.md#config-notes.
+# Linear, LARC, batch 4096 = 8 x 512, cosine, 100 epochs. Details: docs/user_guides/evaluation.md#config-notes.
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32_pil_resize.py',
     '../../../_base_/default_runtime.py',

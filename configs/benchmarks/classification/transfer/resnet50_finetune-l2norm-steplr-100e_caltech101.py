@@ -1,5 +1,5 @@
 # Fine-tuning transfer to Caltech-101 (ssl-small main_transfer.py --finetune): the whole network
-# trains; lr 0.1 is the plugin's default, not the official one. Details: docs/evaluation.md#config-notes.
+# trains; lr 0.1 is the plugin's default, not the official one. Details: docs/user_guides/evaluation.md#config-notes.
 _base_ = ['./resnet50_linear-l2norm-steplr-100e_caltech101.py']
 model = dict(backbone=dict(frozen_stages=-1, norm_eval=False))
 train_dataloader = dict(dataset=dict(pipeline=[

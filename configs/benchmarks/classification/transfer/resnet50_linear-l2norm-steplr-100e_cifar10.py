@@ -1,5 +1,5 @@
 # Linear transfer of an ImageNet-pre-trained ResNet-50 to CIFAR-10 (ssl-small main_transfer.py): frozen
-# backbone, L2-normalised features, SGD lr 30, 100 epochs. Details: docs/evaluation.md#config-notes.
+# backbone, L2-normalised features, SGD lr 30, 100 epochs. Details: docs/user_guides/evaluation.md#config-notes.
 _base_ = ['../../../_base_/default_runtime.py']
 data_root = 'data/cifar10/'
 num_classes = 10

@@ -1,5 +1,5 @@
 # Mask R-CNN on the CIFAR ResNet-18 of configs/mec/mec_resnet18_1xb512-200e_cifar10.py: a pipeline
-# check, not a benchmark (convert with --stem 3x3). Notes: docs/downstream.md#config-notes.
+# check, not a benchmark (convert with --stem 3x3). Notes: docs/user_guides/downstream.md#config-notes.
 _base_ = './mask-rcnn_r50_fpn_ms-1x_coco.py'
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)

@@ -1,5 +1,5 @@
 # Mask R-CNN R50-C4 on COCO, 1x (12 epochs), multi-scale training; stage 4 runs as the RoI head's
-# shared head, so the converted checkpoint initialises both. Notes: docs/downstream.md#config-notes.
+# shared head, so the converted checkpoint initialises both. Notes: docs/user_guides/downstream.md#config-notes.
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50-caffe-c4_1x_coco.py'
 
 custom_imports = dict(

@@ -1,5 +1,5 @@
 # Mask R-CNN R50-FPN on COCO, 1x (12 epochs), multi-scale training: the detection protocol MoCo
-# and MMSelfSup used, from a converted backbone. Notes and usage: docs/downstream.md#config-notes.
+# and MMSelfSup used, from a converted backbone. Notes and usage: docs/user_guides/downstream.md#config-notes.
 _base_ = 'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py'
 
 # mec_plugin registers a local checkpoint loader that works on torch >= 2.6

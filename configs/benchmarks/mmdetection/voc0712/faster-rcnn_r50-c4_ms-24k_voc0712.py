@@ -1,5 +1,5 @@
 # Faster R-CNN R50-C4 on VOC07+12 trainval, VOC07 test (11-point mAP), 24k iterations at batch 16:
-# MoCo's VOC detection protocol. Notes: docs/downstream.md#config-notes.
+# MoCo's VOC detection protocol. Notes: docs/user_guides/downstream.md#config-notes.
 _base_ = 'mmdet::pascal_voc/faster-rcnn_r50-caffe-c4_ms-18k_voc0712.py'
 
 custom_imports = dict(
