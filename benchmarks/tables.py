@@ -280,6 +280,22 @@ def seeds_summary(root: str = ROOT) -> str:
     return f'{_mean_sd([r[0] for r in rows])} / {_mean_sd([r[1] for r in rows])}'
 
 
+def random_init_of(row: Dict, sb: Dict[str, Dict]) -> str:
+    """The untrained network's k-NN of a same-budget row, 'k20 / k200' or 'k20 / –'.
+
+    The harness records each method's untrained network at k = 20 (the first point of
+    its curve, ``start_k20``); the 'random init' row (MEC's network) has both k. A row
+    whose network starts where MEC's does (the same k = 20 to the last digit: the same
+    network and seed) gets that row's pair."""
+    start = row.get('start_k20')
+    if start is None:
+        return '–'
+    ref = sb['random init']
+    if abs(start - ref['knn_top1_k20']) < 1e-9:
+        return _two(ref['knn_top1_k20'], ref['knn_top1_k200'])
+    return f'{start:.2f} / –'
+
+
 def h200(root: str = ROOT) -> Dict:
     r = _load('h200', root)
     b = r['knn_baselines']
@@ -293,8 +309,7 @@ def table_readme_results(doc: str, root: str = ROOT) -> List[str]:
     fm, g, sb = fashion_mnist_main(root), h200(root), same_budget(root)
     raw, cen, rnd = (sb[k] for k in ('raw pixels', 'centred pixels', 'random init'))
     sb_base = (f"{_two(raw['knn_top1_k20'], raw['knn_top1_k200'])} | "
-               f"{_two(cen['knn_top1_k20'], cen['knn_top1_k200'])} | "
-               f"{_two(rnd['knn_top1_k20'], rnd['knn_top1_k200'])}")
+               f"{_two(cen['knn_top1_k20'], cen['knn_top1_k200'])}")
     lines = ['| data, method, budget | network | k-NN protocol | trained | raw pixels '
              '| centred pixels | random init (same network) |', '|' + ' --- |' * 7]
     lines.append(f"| CIFAR-10, MEC, {g['epochs']} epochs on one {g['device'].replace('NVIDIA ', '')} "
@@ -311,15 +326,16 @@ def table_readme_results(doc: str, root: str = ROOT) -> List[str]:
         lines.append(f"| CIFAR-10, {name}, 5 epochs at batch 128 on 2 CPU cores (the same-budget "
                      f"comparison) | {NET_SMALL} | {KNN_SMALL} | "
                      f"{'**' if method == 'MEC' else ''}{_two(r['knn_top1_k20'], r['knn_top1_k200'])}"
-                     f"{'**' if method == 'MEC' else ''}{extra} | {sb_base} |")
+                     f"{'**' if method == 'MEC' else ''}{extra} | {sb_base} "
+                     f"| {random_init_of(r, sb)} |")
     return lines
 
 
 def table_same_budget(doc: str, root: str = ROOT) -> List[str]:
     sb = same_budget(root)
     superseded = {r['method']: r for r in _load('superseded', root)}
-    lines = ['| method | k = 20 | k = 200 | training s | config the harness started from |',
-             '|' + ' --- |' * 5]
+    lines = ['| method | k = 20 | k = 200 | random init, same network | training s '
+             '| config the harness started from |', '|' + ' --- |' * 6]
     trained = sorted((r for r in sb.values() if r['images_seen']), key=lambda r: -r['knn_top1_k20'])
     rows = [(METHOD_NAMES.get(r['method'], r['method']), r) for r in trained]
     rows += [('SimSiam, mmpretrain\'s own heads and SGD', superseded['SimSiam']),
@@ -331,8 +347,9 @@ def table_same_budget(doc: str, root: str = ROOT) -> List[str]:
         bold = '**' if r is sb.get('MEC') else ''
         wall = f"{r['wall_s']:.0f}" if r['images_seen'] else ''
         cfg = f"`{r['config']}`" if r['images_seen'] else ''
+        start = random_init_of(r, sb) if r['images_seen'] else ''
         lines.append(f"| {name} | {bold}{r['knn_top1_k20']:.2f}{bold} "
-                     f"| {bold}{r['knn_top1_k200']:.2f}{bold} | {wall} | {cfg} |")
+                     f"| {bold}{r['knn_top1_k200']:.2f}{bold} | {start} | {wall} | {cfg} |")
     return lines
 
 
@@ -399,7 +416,7 @@ DATA_NAMES = {'in1k': 'ImageNet-1k', 'cifar10': 'CIFAR-10', 'fashion-mnist': 'Fa
               'cifar10_mmselfsup': 'CIFAR-10'}
 
 
-def _zoo_measured(root: str) -> Dict[str, Dict]:
+def _zoo_measured(root: str, doc: str) -> Dict[str, Dict]:
     """{config: dict(measured, time, command)} for the configs a record measured."""
     fm, runs, g, sb = fashion_mnist_main(root), fm_runs(root), h200(root), same_budget(root)
     pix = f"raw {_two(*fm['raw_pixels'])}, centred {_two(*fm['centred_pixels'])}"
@@ -420,23 +437,27 @@ def _zoo_measured(root: str) -> Dict[str, Dict]:
         f"random init {g['random']:.2f})", time=f"{g['seconds']:.0f} s",
         command='`python benchmarks/cifar_time_to_accuracy.py --device cuda --channels-last '
                 '--time-budget 238`')
-    base = (f"raw {_two(sb['raw pixels']['knn_top1_k20'], sb['raw pixels']['knn_top1_k200'])}, "
-            f"centred {_two(sb['centred pixels']['knn_top1_k20'], sb['centred pixels']['knn_top1_k200'])}, "
-            f"random init {_two(sb['random init']['knn_top1_k20'], sb['random init']['knn_top1_k200'])}")
-    rows = list(sb.values()) + _load('superseded', root)
-    for r in rows:
+    pixels = (f"raw {_two(sb['raw pixels']['knn_top1_k20'], sb['raw pixels']['knn_top1_k200'])}, "
+              f"centred {_two(sb['centred pixels']['knn_top1_k20'], sb['centred pixels']['knn_top1_k200'])}")
+    base = f"{pixels}, random init {random_init_of(sb['MEC'], sb)}"
+    superseded = _load('superseded', root)
+    for r in list(sb.values()) + superseded:
         if not r['images_seen']:
             continue
         name = r['method']
         seeds = f"; three seeds {seeds_summary(root)}" if name == 'MEC' else ''
         harness = r['config'].endswith('1xb128-5e_cifar10.py')
+        command = f"`{SAME_BUDGET_CMD.format(name)}`" + ('' if harness else
+                                                         ' (the harness overrides the config)')
+        if r in superseded:  # the harness now runs another config for this method
+            command = (f"{_link(REC['superseded'], doc)}: the harness ran this "
+                       f"config for {name} before its 5-epoch config replaced it")
         out[r['config']] = dict(
             hardware='2 CPU cores', epochs='5' if harness else '5 (harness)',
             batch=None if harness else '1 × 128 (harness)',
-            measured=f"{_two(r['knn_top1_k20'], r['knn_top1_k200'])}{seeds} ({KNN_SMALL}; {base})",
-            time=f"{r['wall_s']:.0f} s",
-            command=f"`{SAME_BUDGET_CMD.format(name)}`" + ('' if harness else
-                                                            ' (the harness overrides the config)'))
+            measured=f"{_two(r['knn_top1_k20'], r['knn_top1_k200'])}{seeds} ({KNN_SMALL}; {pixels}, "
+                     f"random init {random_init_of(r, sb)})",
+            time=f"{r['wall_s']:.0f} s", command=command)
     six = {r['variant']: r for r in _load('six_epochs', root)['rows']}['MEC, 6 epochs, wd 5e-4']
     out['configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py'] = dict(
         hardware='2 CPU cores', epochs='6 (`train_cfg.max_epochs=6`)',
@@ -458,7 +479,7 @@ def _zoo_shape(path: str) -> Dict[str, str]:
 
 
 def table_model_zoo(doc: str, root: str = ROOT) -> List[str]:
-    measured = _zoo_measured(root)
+    measured = _zoo_measured(root, doc)
     configs = ['configs/mec_r50_8xb64_100e.py']
     for d in ZOO_DIRS:
         configs += sorted(os.path.relpath(p, root).replace(os.sep, '/')

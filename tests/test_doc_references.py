@@ -1,5 +1,9 @@
 """Every document the code, configs, tests and docs point at is in the repository,
-and no user-facing file points outside it (``../shared``, ``/work/shared``)."""
+and no user-facing file points outside it (``../shared``, ``/work/shared``).
+
+A markdown link (``[text](target)``) resolves relative to the file that holds it, as
+every renderer resolves it; a path named in text or code (``docs/x.md``) may be
+relative to the repository root or to the file."""
 import os
 import re
 
@@ -17,7 +21,8 @@ PATH_REF = re.compile(r'(?<![\w/.:@-])((?:\.\.?/)*(?:[\w.-]+/)+[\w.-]+\.md)(?![\
 # ... a bare upper-case document name (METHODS.md, DESIGN.md; lower-case bare names
 # are file names in layout trees and outputs), and a markdown link target
 BARE_REF = re.compile(r'(?<![\w/.:@-])([A-Z][A-Z0-9_]*\.md)(?![\w/])')
-LINK_REF = re.compile(r'\]\(([^)#\s]+\.md)(?:#[^)]*)?\)')
+# any markdown link target (a file or folder; anchors and URLs are not checked)
+LINK_REF = re.compile(r'\]\(([^)#\s]+)(?:#[^)]*)?\)')
 OUTSIDE = re.compile(r'\.\./shared|/work/shared')
 
 def scanned_files():
@@ -35,22 +40,28 @@ def scanned_files():
 def problems(rel: str, text: str, root: str = ROOT) -> list:
     """'line: what' for each reference of ``text`` (the file ``rel``) that does not resolve."""
     found = []
+    here = os.path.join(root, os.path.dirname(rel))
 
-    def exists(ref):
+    def exists(ref, bases):
         ref = ref.split('#')[0]
-        return any(os.path.exists(os.path.join(base, ref))
-                   for base in (root, os.path.join(root, os.path.dirname(rel))))
+        return any(os.path.exists(os.path.join(base, ref)) for base in bases)
 
     def line(pos):
         return text.count('\n', 0, pos) + 1
 
-    refs = [(m.start(), m.group(1)) for pat in (PATH_REF, BARE_REF) for m in pat.finditer(text)]
+    refs = [(m.start(), m.group(1), (root, here))
+            for pat in (PATH_REF, BARE_REF) for m in pat.finditer(text)]
     if rel.endswith('.md'):
-        refs += [(m.start(), m.group(1)) for m in LINK_REF.finditer(text)
-                 if '://' not in m.group(1)]
-    for pos, ref in sorted(refs):
-        if not exists(ref):
-            found.append(f'{line(pos)}: {ref} does not exist')
+        # a markdown link resolves relative to this file only
+        refs += [(m.start(), m.group(1), (here,)) for m in LINK_REF.finditer(text)
+                 if not re.match(r'[a-z][a-z0-9+.-]*:', m.group(1))]
+    seen = set()
+    for pos, ref, bases in sorted(refs, key=lambda r: (r[0], len(r[2]))):
+        if exists(ref, bases) or (line(pos), ref) in seen:
+            continue
+        seen.add((line(pos), ref))  # a broken link is also a broken path: say it once
+        found.append(f'{line(pos)}: {ref} does not exist'
+                     + (' (relative to this file)' if len(bases) == 1 else ''))
     if rel.startswith(NO_OUTSIDE_PATHS) or rel in NO_OUTSIDE_PATHS:
         for m in OUTSIDE.finditer(text):
             found.append(f'{line(m.start())}: {m.group(0)} (a path outside the repository)')
@@ -76,11 +87,19 @@ def test_every_referenced_document_exists_and_nothing_points_outside():
 def test_the_scan_finds_each_kind_of_broken_reference(tmp_path):
     (tmp_path / 'docs').mkdir()
     (tmp_path / 'docs' / 'real.md').write_text('x')
+    (tmp_path / 'docs' / 'fig.png').write_text('x')
     text = ('see docs/real.md and [it](real.md) and docs/missing.md\n'
             'maths in METHODS.md; [gone](gone.md#part); https://github.com/o/r/blob/x/README.md\n'
-            'data in ../shared/data\n')
+            'data in ../shared/data\n'
+            '[from the root](docs/real.md), ![a plot](fig.png), [lost](results/x.json), '
+            '[web](https://example.org/a.md), [anchor](#part)\n')
     found = problems('docs/page.md', text, root=str(tmp_path))
     assert found == ['1: docs/missing.md does not exist', '2: METHODS.md does not exist',
-                     '2: gone.md does not exist', '3: ../shared (a path outside the repository)']
+                     '2: gone.md does not exist (relative to this file)',
+                     # a link written from the repository root, inside docs/: broken on
+                     # every renderer, though the path exists from the root
+                     '4: docs/real.md does not exist (relative to this file)',
+                     '4: results/x.json does not exist (relative to this file)',
+                     '3: ../shared (a path outside the repository)']
     # the outside-path rule covers the user-facing trees only
     assert problems('tests/test_x.py', 'data in ../shared/data', root=str(tmp_path)) == []
