@@ -317,7 +317,8 @@ def table_readme_results(doc: str, root: str = ROOT) -> List[str]:
                  f"memory | **{g['trained']:.2f}** | {g['raw']:.2f} | {g['centred']:.2f} "
                  f"| {g['random']:.2f} |")
     lines.append(f"| Fashion-MNIST, MEC, 10 epochs on 2 CPU cores (the quick start) | {NET_SMALL}, "
-                 f"one input channel | {KNN_SMALL} | {_two(*fm['trained'])} | {_two(*fm['raw_pixels'])} "
+                 f"one input channel | {KNN_SMALL} | {_two(*fm['trained'])} "
+                 f"| {_two(*fm['raw_pixels'])} "
                  f"| **{_two(*fm['centred_pixels'])}** | {_two(*fm['random_init'])} |")
     for method, extra in (('MEC', f' (three seeds: {seeds_summary(root)})'), ('CISSL', ''),
                           ('SimCLR', '')):
@@ -377,7 +378,8 @@ def table_fashion_mnist(doc: str, root: str = ROOT) -> List[str]:
         r = runs[key]
         lines.append(f"| {name} | {r['k20']:.2f} | {r['k200']:.2f} | {cfg(r)} |")
     lines.append(f"| *raw pixels* | {fm['raw_pixels'][0]:.2f} | {fm['raw_pixels'][1]:.2f} | |")
-    lines.append(f"| *centred pixels* | **{fm['centred_pixels'][0]:.2f}** | **{fm['centred_pixels'][1]:.2f}** | |")
+    lines.append(f"| *centred pixels* | **{fm['centred_pixels'][0]:.2f}** "
+                 f"| **{fm['centred_pixels'][1]:.2f}** | |")
     lines.append(f"| *random init, MEC's network* (residual branches zero-initialised) "
                  f"| {fm['random_init'][0]:.2f} | {fm['random_init'][1]:.2f} | |")
     r = runs['random_init_standard']
@@ -423,7 +425,8 @@ def _zoo_measured(root: str, doc: str) -> Dict[str, Dict]:
     out = {}
     out['configs/mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py'] = dict(
         hardware='2 CPU cores', measured=f"{_two(*fm['trained'])} ({KNN_SMALL}; {pix}, "
-        f"random init {_two(*fm['random_init'])})", time='14 min 26 s', command='`bash tools/quickstart.sh`')
+        f"random init {_two(*fm['random_init'])})", time='14 min 26 s',
+        command='`bash tools/quickstart.sh`')
     std = runs['random_init_standard']
     for key in ('cissl', 'dissl', 'mocosmall'):
         r = runs[key]
@@ -437,8 +440,9 @@ def _zoo_measured(root: str, doc: str) -> Dict[str, Dict]:
         f"random init {g['random']:.2f})", time=f"{g['seconds']:.0f} s",
         command='`python benchmarks/cifar_time_to_accuracy.py --device cuda --channels-last '
                 '--time-budget 238`')
-    pixels = (f"raw {_two(sb['raw pixels']['knn_top1_k20'], sb['raw pixels']['knn_top1_k200'])}, "
-              f"centred {_two(sb['centred pixels']['knn_top1_k20'], sb['centred pixels']['knn_top1_k200'])}")
+    raw, cen = sb['raw pixels'], sb['centred pixels']
+    pixels = (f"raw {_two(raw['knn_top1_k20'], raw['knn_top1_k200'])}, "
+              f"centred {_two(cen['knn_top1_k20'], cen['knn_top1_k200'])}")
     base = f"{pixels}, random init {random_init_of(sb['MEC'], sb)}"
     superseded = _load('superseded', root)
     for r in list(sb.values()) + superseded:
@@ -493,7 +497,8 @@ def table_model_zoo(doc: str, root: str = ROOT) -> List[str]:
                          f"| | not run | | |")
         else:
             lines.append(f"| `{path}` | {shape['data']} | {m.get('epochs', shape['epochs'])} "
-                         f"| {m.get('batch') or shape['batch']} | {m['hardware']} | {m['measured']} | {m['time']} "
+                         f"| {m.get('batch') or shape['batch']} | {m['hardware']} "
+                         f"| {m['measured']} | {m['time']} "
                          f"| {m['command']} |")
     return lines
 
