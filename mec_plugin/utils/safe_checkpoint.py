@@ -12,8 +12,11 @@ MMEngine 0.10.7's Runner checkpoints pickle two things that unpickler refuses,
 ``HistoryBuffer`` (the logged scalars of the message hub) and the numpy
 arrays and scalars inside it. :func:`allowed_globals` names exactly those,
 measured on a Runner checkpoint of every algorithm and optim wrapper of the
-plugin (docs/hosts.md, "Safe checkpoint loading"). Everything else -- tensors,
-dicts, lists, ``OrderedDict`` -- torch allows by default.
+plugin (docs/hosts.md, "Safe checkpoint loading"), plus ``builtins.bytes``
+called with no argument: protocol 2 (``torch.save``'s) pickles an empty
+``bytes`` as ``bytes()``, which is the raw data of an empty numpy array (an
+empty ``HistoryBuffer``, an empty array in ``meta``). Everything else --
+tensors, dicts, lists, ``OrderedDict`` -- torch allows by default.
 
 A file that needs more is refused with :class:`UnsafeCheckpointError` naming
 the file and the refused global. Full unpickling (it can run code from the
@@ -70,6 +73,18 @@ def history_buffer_statistic(owner, name: str):
         f'allowed: only HistoryBuffer.{{{", ".join(HISTORY_BUFFER_STATISTICS)}}}')
 
 
+def empty_bytes(*args) -> bytes:
+    """``bytes`` as the allow-list has it: ``bytes()`` only, how protocol 2
+    pickles ``b''``. ``bytes(n)`` would let a pickle of a few bytes allocate
+    n bytes of memory; a non-empty ``bytes`` comes as ``_codecs.encode``
+    (torch's own allow-list), its data in the file."""
+    if args:
+        raise pickle.UnpicklingError(
+            f'bytes() with {len(args)} argument{"s" if len(args) > 1 else ""} is not allowed: '
+            "only bytes(), how pickle protocol 2 writes b''")
+    return b''
+
+
 def allowed_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     """The allow-list, as ``torch.serialization.add_safe_globals`` takes it.
 
@@ -85,7 +100,7 @@ def allowed_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     except ImportError:  # pragma: no cover -- numpy < 1.26
         from numpy.core import multiarray
     allowed = [HistoryBuffer, (history_buffer_statistic, 'builtins.getattr'),
-               (np.ndarray, 'numpy.ndarray'), (np.dtype, 'numpy.dtype')]
+               (empty_bytes, 'builtins.bytes'), (np.ndarray, 'numpy.ndarray'), (np.dtype, 'numpy.dtype')]
     for name in ('_reconstruct', 'scalar'):
         function = getattr(multiarray, name)
         allowed += [(function, f'numpy._core.multiarray.{name}'),
