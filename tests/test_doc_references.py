@@ -103,3 +103,43 @@ def test_the_scan_finds_each_kind_of_broken_reference(tmp_path):
                      '3: ../shared (a path outside the repository)']
     # the outside-path rule covers the user-facing trees only
     assert problems('tests/test_x.py', 'data in ../shared/data', root=str(tmp_path)) == []
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r'[^\w\- ]', '', heading.strip().lower()).replace(' ', '-')
+
+
+def anchor_problems(rel: str, text: str, root: str = ROOT) -> list:
+    """'line: what' for each link of ``text`` to a heading that its target does not have."""
+    found = []
+    for m in re.finditer(r'\]\(([^)#\s]*)#([^)\s]+)\)', text):
+        target, anchor = m.group(1), m.group(2)
+        path = os.path.join(root, os.path.dirname(rel), target) if target else \
+            os.path.join(root, rel)
+        if not path.endswith('.md') or not os.path.exists(path):
+            continue  # a missing file is the other test's finding
+        with open(path, encoding='utf-8') as f:
+            heads = {_slug(line.lstrip('#')) for line in f if re.match(r'#{1,6} ', line)}
+        if anchor not in heads:
+            found.append(f"{text.count(chr(10), 0, m.start()) + 1}: #{anchor} is not a heading "
+                         f'of {os.path.relpath(path, root)}')
+    return found
+
+
+def test_links_to_a_heading_find_it_in_the_user_docs():
+    bad = {}
+    for rel in scanned_files():
+        if rel.endswith('.md') and rel.startswith(('README.md', 'docs/', 'configs/')):
+            found = anchor_problems(rel, _read(rel))
+            if found:
+                bad[rel] = found
+    assert not bad, '\n'.join(f'{rel}:{p}' for rel, ps in sorted(bad.items()) for p in ps)
+
+
+def test_the_anchor_check(tmp_path):
+    (tmp_path / 'docs').mkdir()
+    (tmp_path / 'docs' / 'a.md').write_text('# Title\n\n## Process-wide changes of `import x`\n')
+    text = '[ok](a.md#process-wide-changes-of-import-x) [bad](a.md#gone) [self](#title)\n'
+    assert anchor_problems('docs/b.md', text, root=str(tmp_path)) == [
+        '1: #gone is not a heading of docs/a.md']

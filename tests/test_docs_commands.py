@@ -172,3 +172,13 @@ def test_the_command_reader():
     assert [split(a) for _, a in cmds] == [
         ({}, 'tools/train.py', ['configs/x.py', '--amp']), None,
         ({'GPUS': '16'}, 'tools/slurm_train.sh', ['P', 'J', 'C', 'W'])]
+
+
+def test_the_parser_check_catches_a_wrong_flag(monkeypatch):
+    config = 'configs/mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py'
+    assert parse_with_the_scripts_parser('tools/train.py', [config, '--amp'], monkeypatch) == []
+    assert parse_with_the_scripts_parser('tools/train.py', [config, '--channels-last'],
+                                         monkeypatch) == ['--channels-last']
+    with pytest.raises(pytest.fail.Exception, match='argparse refused'):
+        parse_with_the_scripts_parser('tools/analysis/knn_eval.py', [config, '--pixels', 'grey'],
+                                      monkeypatch)
