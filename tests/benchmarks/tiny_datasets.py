@@ -5,7 +5,7 @@ instances, VOC07+12 detection, VOC 2012 (+aug) segmentation.
 Each image holds a few coloured shapes on noise; every shape is an object
 with its box, its polygon (COCO) and its pixels (segmentation masks), so the
 heads have something learnable. Used by the tests, and from the command line
-for the documented smoke run (docs/downstream.md):
+for the documented smoke run (docs/user_guides/downstream.md):
 
     python tests/benchmarks/tiny_datasets.py coco /tmp/tiny_coco
 """
