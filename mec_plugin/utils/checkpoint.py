@@ -66,7 +66,6 @@ DEPTH_SETTINGS = {depth: (block, blocks) for (block, blocks), depth in RESNET_DE
 #: ``backbone.*``; EMA teacher ``teacher.module.0.*`` of
 #: ``ForeachCosineEMA(Sequential(backbone, neck))``.
 WEIGHT_PREFIXES = {'student': 'backbone.', 'teacher': 'teacher.module.0.'}
-PLUGIN_PREFIXES = WEIGHT_PREFIXES  # the same table, under the converters' name
 #: other EMA copies of the backbone that 'teacher' also finds: MoCo's key
 #: encoder (mmpretrain's MoCo and the plugin's MoCoSmall, ``encoder_k`` =
 #: ``ExponentialMovingAverage(Sequential(backbone, neck))``).

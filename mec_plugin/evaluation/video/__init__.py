@@ -12,7 +12,7 @@ from .davis import (DavisSequence, davis_palette, list_davis_sequences, read_ann
                     read_frame, save_mask)
 from .encoder import (FEATURE_STRIDE, FrameEncoder, build_frame_encoder, stage_strides,
                       stride8_backbone_cfg)
-from .jhmdb import (JHMDB_JOINTS, JhmdbVideo, joint_heatmaps, keypoints_from_heatmaps,
+from .jhmdb import (JhmdbVideo, joint_heatmaps, keypoints_from_heatmaps,
                     list_jhmdb_videos, normalised_distances, pck, read_joints)
 from .metrics import (DAVIS_BOUND_TH, boundary_f_measure, boundary_tolerance, region_similarity,
                       seg2bmap, sequence_statistics)
@@ -28,7 +28,7 @@ __all__ = [
     'FrameEncoder', 'build_frame_encoder', 'stage_strides', 'stride8_backbone_cfg',
     'FEATURE_STRIDE', 'DavisSequence', 'list_davis_sequences', 'read_annotation', 'read_frame',
     'save_mask', 'davis_palette', 'JhmdbVideo', 'list_jhmdb_videos', 'read_joints',
-    'joint_heatmaps', 'keypoints_from_heatmaps', 'normalised_distances', 'pck', 'JHMDB_JOINTS',
+    'joint_heatmaps', 'keypoints_from_heatmaps', 'normalised_distances', 'pck',
     'evaluate_davis', 'evaluate_jhmdb', 'summarise_davis', 'synthetic_video',
     'make_synthetic_davis'
 ]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mec_plugin.models.losses import dissl_loss, dissl_terms
+from mec_plugin.models.losses import dissl_loss
+from mec_plugin.models.losses.dissl_loss import dissl_terms
 
 
 def notebook_dissl(t1, t2, s1, s2, lam=2.3, beta=0.8, tau_t=0.5, tau_s=1.0):

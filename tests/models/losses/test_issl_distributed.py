@@ -10,7 +10,8 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 import torch.nn as nn
 
-from mec_plugin.models.losses import cissl_loss, dissl_loss, dissl_loss_multicrop, simclr_loss
+from mec_plugin.models.losses import cissl_loss, dissl_loss, dissl_loss_multicrop
+from mec_plugin.models.losses.cissl_loss import simclr_loss
 
 WORLD, LOCAL, DIM, C = 2, 3, 5, 7
 GLOBALS, CROPS = 2, 6  # the multi-crop case: 2 global + 4 local crops
