@@ -10,7 +10,8 @@ For each (m, d) and order n the script
    ``batch``, ``feature``, ``auto``; ``exact`` once per shape) and with an
    independent transcription of the official ``loss_func`` (C = p z^T / lamda_inv
    on the m x m side, S = sum_k (-1)^(k+1) C^k / k by repeated products,
-   Tr S; docs/methods/mec.md) -- or ``slogdet(I_m + C)`` for ``exact`` -- and
+   Tr S; docs/methods/mec.md; ``tests/_reference.py``, which the tests check
+   against float64 maths) -- or ``slogdet(I_m + C)`` for ``exact`` -- and
    records the largest relative difference of value and gradient; a shape
    whose values disagree is timed anyway but flagged (``agree: false``);
 2. times forward + backward (teacher ``p`` detached, student ``z`` a leaf):
@@ -26,11 +27,13 @@ import sys
 from typing import Callable, Dict, Tuple
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# the official form, the one the tests check against float64 maths
+sys.path.insert(1, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
 from _common import configure_threads, env_info, resolve_device, time_fn, write_json  # noqa: E402
-
+from _reference import exact_logdet as official_exact_logdet  # noqa: E402
+from _reference import repeated_product_trace as official_repeated_product_trace  # noqa: E402
 
 
 def _load_mec_loss():
@@ -56,40 +59,6 @@ FULL = dict(ms=(256, 1024, 4096), ds=(2048, 8192), orders=(2, 3, 4, 5, 6), warmu
 QUICK = dict(ms=(16, 48), ds=(32, 96), orders=(2, 3, 4, 5, 6), warmup=1, reps=3)
 TAYLOR_MODES = ('batch', 'feature', 'auto')
 AGREE_RTOL = 1e-3
-
-
-def official_repeated_product_trace(p: torch.Tensor, z: torch.Tensor, lamda_inv: float,
-                                    order: int) -> torch.Tensor:
-    """Tr sum_{k=1..n} (-1)^(k+1) C^k / k, C = norm(p) norm(z)^T / lamda_inv (m x m).
-
-    A direct transcription of the official form: the k-th power is formed by
-    one more m x m product each step and added, with its sign and 1/k, to a
-    running m x m sum whose trace is returned. Computed in float32 (at
-    least), like the plugin.
-    """
-    dtype = torch.promote_types(p.dtype, torch.float32)
-    with torch.autocast(device_type=p.device.type, enabled=False):
-        p = F.normalize(p.to(dtype), dim=1)
-        z = F.normalize(z.to(dtype), dim=1)
-        c = torch.matmul(p, z.transpose(0, 1)) / lamda_inv
-        power = c
-        total = torch.zeros_like(c)
-        for k in range(order):
-            if k > 0:
-                power = torch.matmul(power, c)
-            total = total + ((-1.0)**k / (k + 1)) * power
-        return torch.trace(total)
-
-
-def official_exact_logdet(p: torch.Tensor, z: torch.Tensor, lamda_inv: float) -> torch.Tensor:
-    """log |det(I_m + C)| on the m x m side (the quantity the series approximates)."""
-    dtype = torch.promote_types(p.dtype, torch.float32)
-    with torch.autocast(device_type=p.device.type, enabled=False):
-        p = F.normalize(p.to(dtype), dim=1)
-        z = F.normalize(z.to(dtype), dim=1)
-        c = p @ z.t() / lamda_inv
-        eye = torch.eye(c.shape[0], dtype=c.dtype, device=c.device)
-        return torch.linalg.slogdet(eye + c)[1]
 
 
 def make_inputs(m: int, d: int, device: torch.device, dtype: torch.dtype, seed: int = 0):

@@ -46,12 +46,13 @@ import types
 from typing import Callable, Dict, List, Optional
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+# the official model and step, written once for the tests and the benchmarks
+sys.path.insert(1, osp.join(osp.dirname(osp.abspath(__file__)), '..', 'tests'))
 from _common import (ROOT, configure_threads, count_syncs, env_info, peak_memory_gib, reset_peak_memory,  # noqa: E402
                      resolve_device, synchronize, write_json)
+from _reference import PlainMEC, official_momentum, plain_train_step  # noqa: E402
 
 HEADLINE = osp.join(ROOT, 'configs/mec_r50_8xb64_100e.py')
 MEAN = (123.675, 116.28, 103.53)
@@ -176,48 +177,6 @@ def plugin_path(args, device, amp, channels_last, compile_=False, fused=False) -
 
 
 # --------------------------------------------------------------------------- plain loop
-def official_projector(prev_dim: int, dim: int) -> nn.Sequential:
-    """Linear-BN-ReLU x2, Linear (frozen bias, it feeds a BN), BN without affine."""
-    last = nn.Linear(prev_dim, dim)
-    last.bias.requires_grad = False
-    return nn.Sequential(nn.Linear(prev_dim, prev_dim, bias=False), nn.BatchNorm1d(prev_dim),
-                         nn.ReLU(inplace=True), nn.Linear(prev_dim, prev_dim, bias=False),
-                         nn.BatchNorm1d(prev_dim), nn.ReLU(inplace=True), last,
-                         nn.BatchNorm1d(dim, affine=False))
-
-
-class PlainMEC(nn.Module):
-    """The official model layout: encoder = torchvision ResNet with the projector
-    as ``fc``; predictor; teacher = a frozen deep copy of the encoder."""
-
-    def __init__(self, depth: int, dim: int, pred_dim: int) -> None:
-        super().__init__()
-        import torchvision
-        arch = getattr(torchvision.models, f'resnet{depth}')
-        self.encoder = arch(num_classes=dim, zero_init_residual=True)
-        prev_dim = self.encoder.fc.weight.shape[1]
-        self.encoder.fc = official_projector(prev_dim, dim)
-        self.predictor = nn.Sequential(nn.Linear(dim, pred_dim, bias=False),
-                                       nn.BatchNorm1d(pred_dim), nn.ReLU(inplace=True),
-                                       nn.Linear(pred_dim, dim))
-        self.teacher = copy.deepcopy(self.encoder)
-        for p in self.teacher.parameters():
-            p.requires_grad = False
-
-
-def repeated_product_trace(p, z, lamda_inv: float, order: int = 4):
-    """Official ``loss_func`` on one process: Tr sum_k (-1)^(k+1) C^k / k, C (m x m)
-    by repeated products."""
-    p, z = F.normalize(p, dim=1), F.normalize(z, dim=1)
-    c = p @ z.T / lamda_inv
-    power, total = c, torch.zeros_like(c)
-    for k in range(order):
-        if k > 0:
-            power = power @ c
-        total = total + ((-1)**k / (k + 1)) * power
-    return torch.trace(total)
-
-
 def plain_path(args, device, amp: bool, channels_last: bool) -> Dict:
     depth, dim, pred = (18, args.quick_dim, args.quick_dim // 4) if args.quick else (
         args.depth, 2048, 512)
@@ -239,23 +198,8 @@ def plain_path(args, device, amp: bool, channels_last: bool) -> Dict:
     def step(i):
         x1, x2 = [((v.to(device, non_blocking=True).float() - mean) / std).contiguous(
             memory_format=fmt) for v in views]
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            z1 = model.predictor(model.encoder(x1))
-            z2 = model.predictor(model.encoder(x2))
-            with torch.no_grad():
-                p1, p2 = model.teacher(x1), model.teacher(x2)
-        # the coding length in float32 (the series cancels; bf16 would lose it)
-        p1, p2, z1, z2 = p1.float(), p2.float(), z1.float(), z2.float()
-        loss = -lamda_inv * 0.5 * (repeated_product_trace(p1, z2, lamda_inv)
-                                   + repeated_product_trace(p2, z1, lamda_inv)) / m
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        momentum = 1 - (1 - 0.996) * (math.cos(math.pi * i / total_iters) + 1) / 2
-        with torch.no_grad():  # per-parameter EMA, as the official code
-            for pt, ps in zip(model.teacher.parameters(), model.encoder.parameters()):
-                pt.data = pt.data * momentum + ps.data * (1 - momentum)
-        return loss.item()  # the official AverageMeter update
+        return plain_train_step(model, optimizer, x1, x2, lamda_inv,
+                                official_momentum(i, total_iters), amp=amp)
 
     model.train()
     out = measure(step, device, args.warmup, args.iters, args.batch, args.sync_debug)

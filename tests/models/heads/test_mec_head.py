@@ -1,21 +1,10 @@
-import numpy as np
 import pytest
 import torch
 
 import mec_plugin  # noqa: F401
+from _reference import np_trace_series
 from mec_plugin.models.heads import MECHead
 from mec_plugin.registry import MODELS
-
-
-def np_trace_series(p, z, lamda_inv, order):
-    p = p / np.linalg.norm(p, axis=1, keepdims=True)
-    z = z / np.linalg.norm(z, axis=1, keepdims=True)
-    c, total, ck = p @ z.T / lamda_inv, 0.0, None
-    ck = np.eye(len(c))
-    for k in range(1, order + 1):
-        ck = ck @ c
-        total += (-1)**(k + 1) * np.trace(ck) / k
-    return total
 
 
 def build_head(**kwargs):

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from _reference import exact_logdet, np_logdet, np_trace_series, repeated_product_trace
 from mec_plugin.models.losses import (lamda_inv_from_eps, mec_loss, taylor_spectral_radius,
                                       taylor_trace_terms)
 
@@ -11,24 +12,6 @@ def official_loss(p, z, lamda_inv, order=4, mode='batch'):
     """The trained objective for one symmetric pair (p = teacher, z = student)."""
     m = p.shape[0]
     return -lamda_inv * mec_loss(p, z, lamda_inv, order, mode) / m
-
-
-def np_series(p, z, lamda_inv, order):
-    """Independent float64 reference: repeated products, as the official code."""
-    p = p / np.linalg.norm(p, axis=1, keepdims=True)
-    z = z / np.linalg.norm(z, axis=1, keepdims=True)
-    c = p @ z.T / lamda_inv
-    total, ck = 0.0, np.eye(len(c))
-    for k in range(1, order + 1):
-        ck = ck @ c
-        total += (-1)**(k + 1) * np.trace(ck) / k
-    return total
-
-
-def np_logdet(p, z, lamda_inv):
-    p = p / np.linalg.norm(p, axis=1, keepdims=True)
-    z = z / np.linalg.norm(z, axis=1, keepdims=True)
-    return np.linalg.slogdet(np.eye(len(p)) + p @ z.T / lamda_inv)[1]
 
 
 ALL_MODES = ['batch', 'feature', 'auto']
@@ -82,11 +65,23 @@ def test_taylor_close_to_exact_when_radius_small():
 @pytest.mark.parametrize('m,d', [(12, 40), (40, 12), (9, 9)])
 def test_every_order_and_mode_matches_float64_reference(order, m, d):
     p, z = torch.randn(m, d), torch.randn(m, d)
-    ref = np_series(p.double().numpy(), z.double().numpy(), 4., order)
+    ref = np_trace_series(p.double().numpy(), z.double().numpy(), 4., order)
     for mode in ALL_MODES:
         got = mec_loss(p, z, 4., order, mode)
         assert got.dtype == torch.float32
         assert got.item() == pytest.approx(ref, rel=1e-5, abs=1e-6), mode
+
+
+@pytest.mark.parametrize('m,d', [(12, 40), (40, 12)])
+def test_the_benchmarks_torch_reference_is_the_float64_one(m, d):
+    """benchmarks/mec_loss.py and train_step.py time the plugin against the torch
+    transcription of tests/_reference.py: it is the numpy one, in torch."""
+    p, z = torch.randn(m, d, dtype=torch.float64), torch.randn(m, d, dtype=torch.float64)
+    for order in (1, 4, 6):
+        ref = np_trace_series(p.numpy(), z.numpy(), 4., order)
+        assert repeated_product_trace(p, z, 4., order).item() == pytest.approx(ref, rel=1e-12)
+    assert exact_logdet(p, z, 4.).item() == pytest.approx(np_logdet(p.numpy(), z.numpy(), 4.),
+                                                          rel=1e-12)
 
 
 def test_terms_are_the_signed_traces_of_the_powers():
