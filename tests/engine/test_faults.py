@@ -13,11 +13,13 @@ import time
 import numpy as np
 import pytest
 import torch
+import mmengine
 from mmengine.config import Config
 from PIL import Image
 
 import mec_plugin  # noqa: F401
 from _tiny import tiny_mec_model
+from _upstream import UpstreamBug, upstream_bug
 from mec_plugin.datasets import ImageLoadError, LoadImageFromFileChecked
 from mec_plugin.engine.hooks import atomic_write_bytes
 
@@ -124,6 +126,7 @@ def setup(tmp_path_factory):
     return dict(base=base, images=images, config=config, full=full, full_losses=losses(full))
 
 
+@pytest.mark.slow  # trains in this process and in fresh ones
 def test_uninterrupted_run_is_the_reference(setup):
     rows = setup['full_losses']
     assert [r[0] for r in rows] == list(range(1, EPOCHS * ITERS_PER_EPOCH + 1))
@@ -133,6 +136,7 @@ def test_uninterrupted_run_is_the_reference(setup):
     assert sorted(f for f in os.listdir(setup['full']) if f.endswith('.pth')) == ['iter_12.pth']
 
 
+@pytest.mark.slow  # trains in this process and in fresh ones
 def test_sigkill_between_checkpoints_then_resume_gives_the_same_losses(setup):
     work = str(setup['base'] / 'killed')
     proc = subprocess.Popen(train_cmd(setup['config'], work), env=ENV, cwd=ROOT,
@@ -199,6 +203,7 @@ def die_in_checkpoint_write(config, work):
     assert res.returncode == -signal.SIGKILL, res.stderr[-3000:]
 
 
+@pytest.mark.slow  # trains in this process and in fresh ones
 def test_crash_inside_a_checkpoint_write_leaves_the_previous_one_loadable(setup):
     work = str(setup['base'] / 'crash_in_write')
     die_in_checkpoint_write(setup['config'], work)
@@ -221,7 +226,11 @@ class _DiskFull(Exception):
     pass
 
 
-def test_mmengine_checkpoint_hook_loses_the_only_checkpoint_in_the_same_crash(
+@upstream_bug(f'mmengine {mmengine.__version__}: CheckpointHook deletes the outdated checkpoint '
+              'before it writes the new one, in place, so a crash in the write loses the only '
+              'checkpoint; an XPASS means the plugin\'s AtomicCheckpointHook can go')
+@pytest.mark.slow  # trains in this process and in fresh ones
+def test_mmengine_checkpoint_hook_keeps_the_previous_checkpoint_in_the_same_crash(
         setup, tmp_path, monkeypatch):
     # why the plugin's hook exists: mmengine 0.10.7 deletes the outdated
     # checkpoint before writing the new one, and writes in place
@@ -253,12 +262,18 @@ def test_mmengine_checkpoint_hook_loses_the_only_checkpoint_in_the_same_crash(
         train_here(config, work, log_level='WARNING')
     monkeypatch.undo()
     assert last_checkpoint(work).endswith('iter_3.pth')
-    assert not os.path.exists(last_checkpoint(work))  # deleted before iter_6 was written
     with pytest.raises(Exception):
-        torch.load(os.path.join(work, 'iter_6.pth'), weights_only=False)  # truncated
+        torch.load(os.path.join(work, 'iter_6.pth'), weights_only=False)  # truncated (or absent)
+    if not os.path.exists(last_checkpoint(work)):
+        raise UpstreamBug('iter_3.pth, the checkpoint last_checkpoint names, was deleted '
+                          'before iter_6.pth was written')
 
 
-def test_mmengine_epoch_loop_repeats_the_resumed_epoch(setup, tmp_path):
+@upstream_bug(f'mmengine {mmengine.__version__}: EpochBasedTrainLoop resumed inside an epoch '
+              'trains that whole epoch again; an XPASS means the plugin\'s '
+              'ResumableEpochBasedTrainLoop can go')
+@pytest.mark.slow  # trains in this process and in fresh ones
+def test_mmengine_epoch_loop_resumes_inside_an_epoch(setup, tmp_path):
     # the loop the plugin replaces: resumed at iteration 3 (inside the first
     # epoch of 4 iterations), it trains all 4 batches of that epoch again
     ckpt = str(setup['base'] / 'iter_3_copy.pth')
@@ -266,7 +281,10 @@ def test_mmengine_epoch_loop_repeats_the_resumed_epoch(setup, tmp_path):
         pytest.skip('needs the checkpoint of the crash test')
     config = write_config(tmp_path / 'stock_loop.py', setup['images'], loop='EpochBasedTrainLoop')
     runner = train_here(config, str(tmp_path / 'w'), resume=ckpt, log_level='WARNING')
-    assert runner.iter == 3 + EPOCHS * ITERS_PER_EPOCH  # 15, not 12
+    if runner.iter == 3 + EPOCHS * ITERS_PER_EPOCH:  # 15, not 12
+        raise UpstreamBug(f'resumed at iteration 3, it stopped at {runner.iter}, not '
+                          f'{EPOCHS * ITERS_PER_EPOCH}: the resumed epoch ran again')
+    assert runner.iter == EPOCHS * ITERS_PER_EPOCH
 
 
 def test_atomic_write_keeps_the_old_file_when_the_write_fails(tmp_path, monkeypatch):
