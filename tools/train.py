@@ -64,6 +64,7 @@ def merge_args(cfg, args):
         # bf16 needs no loss scaler; mmengine's AmpOptimWrapper keeps one and
         # syncs on its found_inf every step (mec_plugin/engine/optim_wrappers.py)
         cfg.optim_wrapper.type = 'BFloat16OptimWrapper'
+        cfg.optim_wrapper.cpu_precision = 'bf16'  # asked for by name: on any CPU too
         for key in ('loss_scale', 'dtype'):
             cfg.optim_wrapper.pop(key, None)
     elif args.amp:
