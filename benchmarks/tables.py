@@ -218,6 +218,7 @@ REC = dict(
     seed1='benchmarks/results/cpu_2026-12-01_recipe_screen/mec_5e_seed1.json',
     seed2='benchmarks/results/cpu_2026-12-06_mec_seeds/seed2.json',
     six_epochs='docs/results/cifar10_mec_simclr_6e.json',
+    scenes_transfer='docs/results/fashion_mnist_scenes_transfer.json',
 )
 SAME_BUDGET_CMD = ('python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr '
                    '--methods {}')
@@ -512,6 +513,42 @@ def _config_readme(method_dir: str) -> Callable:
     return render
 
 
+def _mean_sd(values: List[float]) -> str:
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
+
+
+def scenes_transfer_markdown(rows: List[Dict]) -> List[str]:
+    """benchmarks/downstream_scenes.py's rows as a table: mean ± sample s.d. over the seeds,
+    a column per initialisation, and MEC's gap to random init beside the larger s.d."""
+    inits = [n for n in ('MEC', 'random init', 'supervised') if any(r['init'] == n for r in rows)]
+    keys = []
+    for r in rows:
+        if (r['task'], r['metric']) not in keys:
+            keys.append((r['task'], r['metric']))
+    gap = 'MEC' in inits and 'random init' in inits
+    lines = ['| task | metric | ' + ' | '.join(inits) + (' | MEC − random init' if gap else '')
+             + ' | seeds |', '|' + ' --- |' * (len(inits) + 3 + gap)]
+    for task, metric in keys:
+        vals = {i: [r['value'] for r in rows if (r['task'], r['metric'], r['init'])
+                    == (task, metric, i)] for i in inits}
+        seeds = sorted({r['seed'] for r in rows if (r['task'], r['metric']) == (task, metric)})
+        cells = [_mean_sd(vals[i]) if vals[i] else 'not run' for i in inits]
+        if gap:
+            m, rnd = vals['MEC'], vals['random init']
+            sds = [statistics.stdev(v) for v in (m, rnd) if len(v) > 1]
+            diff = f'{statistics.mean(m) - statistics.mean(rnd):+.2f}' if m and rnd else ''
+            cells.append(diff + (f' (s.d. ≤ {max(sds):.2f})' if sds and diff else ''))
+        lines.append(f'| {task} | {metric} | ' + ' | '.join(cells) + ' | '
+                     + ', '.join(str(s) for s in seeds) + ' |')
+    return lines
+
+
+def table_scenes_transfer(doc: str, root: str = ROOT) -> List[str]:
+    return scenes_transfer_markdown(_load('scenes_transfer', root)['rows'])
+
+
 DOC_TABLES: Dict[str, Callable] = {
     'readme-results': table_readme_results,
     'same-budget': table_same_budget,
@@ -520,6 +557,7 @@ DOC_TABLES: Dict[str, Callable] = {
     'mec-simclr-6e': table_mec_simclr_6e,
     'cifar10-h200': table_cifar10_h200,
     'model-zoo': table_model_zoo,
+    'scenes-transfer': table_scenes_transfer,
 }
 for _d in ('mec', 'dissl', 'cissl', 'moco_small', 'cmc', 'baselines'):
     DOC_TABLES[f'configs-{_d}'] = _config_readme(_d)

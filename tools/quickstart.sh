@@ -90,3 +90,12 @@ print(f"{'':28s}" + ''.join(f'{k:>16s}' for k in keys))
 for name, _ in rows:
     print(f'  {name:26s}' + ''.join(f"{res[name]['weighted_knn'][k]:15.2f}%" for k in keys))
 PY
+# The linear probe (MEC's first metric) and the transfer to detection / segmentation take
+# longer than the k-NN: the commands, for the same checkpoint and data.
+echo
+echo "Next, a linear probe beside the same baselines (a few minutes):"
+echo "  $PY tools/analysis/linear_probe_table.py $CONFIG $CKPT --cfg-options ${DATA_OPTS[*]}"
+if [ "$DATA" = fashion-mnist ]; then
+  echo "and the transfer to detection and segmentation (full install; about an hour a seed):"
+  echo "  $PY benchmarks/downstream_scenes.py --checkpoint $CKPT --data-root $ROOT"
+fi
