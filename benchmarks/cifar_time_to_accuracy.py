@@ -138,7 +138,7 @@ def build_training(cfg, args, device, iters_per_epoch: int, epochs: int):
     if args.amp == 'bf16':
         # what `tools/train.py --amp --amp-dtype bfloat16` builds: bf16
         # autocast without a loss scaler (and its per-step sync)
-        ow.update(type='BFloat16OptimWrapper')
+        ow.update(type='BFloat16OptimWrapper', cpu_precision='bf16')
     optim_wrapper = build_optim_wrapper(model, ow)
     _, lr_cfgs, hook_cfg = schedule(cfg, epochs)
     schedulers = []

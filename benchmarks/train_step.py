@@ -139,7 +139,7 @@ def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool, f
     if amp:
         # what `tools/train.py --amp --amp-dtype bfloat16` builds: bf16
         # autocast without mmengine's GradScaler (and its per-step sync)
-        ow_cfg.update(type='BFloat16OptimWrapper')
+        ow_cfg.update(type='BFloat16OptimWrapper', cpu_precision='bf16')
     optim_wrapper = build_optim_wrapper(model, ow_cfg)
     hooks = [HOOKS.build(dict(type='RuntimeInfoHook'))] + [
         HOOKS.build(h) for h in cfg.custom_hooks if h['type'] == 'MECLambdaWarmupHook']
