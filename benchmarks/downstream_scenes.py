@@ -48,7 +48,7 @@ from tables import scenes_transfer_markdown  # noqa: E402
 DET_CONFIG = 'configs/benchmarks/mmdetection/fashion_mnist_scenes/' \
              'mask-rcnn_r18-w16-cifar_fpn_1xb8-1e_fmnist-scenes.py'
 SEG_CONFIG = 'configs/benchmarks/mmsegmentation/fashion_mnist_scenes/' \
-             'fpn_r18-w16-cifar_1xb8-1e_fmnist-scenes.py'
+             'fpn_r18-w16-cifar_1xb8-4e_fmnist-scenes.py'
 SUPERVISED_CONFIG = 'configs/baselines/supervised_resnet18-w16_1xb256-10e_fashion-mnist.py'
 GENERATOR = 'tools/dataset_converters/fashion_mnist_scenes.py'
 #: task (as --tasks names it) -> config, host package, [(row task, metric key, row metric)]
