@@ -79,6 +79,7 @@ def test_official_batch_variant():
 
 
 @pytest.mark.parametrize('path', MEC_CONFIGS, ids=lambda p: os.path.relpath(p, ROOT))
+@pytest.mark.slow  # every config's model, ResNet-50s included (5-18 s each)
 def test_every_mec_config_builds_a_model_that_computes_a_loss(path):
     cfg = Config.fromfile(path)
     model = MODELS.build(without_syncbn(cfg.model.to_dict()))

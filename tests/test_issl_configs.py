@@ -171,6 +171,7 @@ def _small_clusters(model_cfg, clusters=256):
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: os.path.relpath(p, ROOT))
+@pytest.mark.slow  # every config's model, ResNet-50s included (5-21 s each)
 def test_config_builds_and_takes_one_step(path):
     cfg = Config.fromfile(path)
     model = revert_sync_batchnorm(MODELS.build(_small_clusters(cfg.model.to_dict())))
@@ -192,6 +193,7 @@ def test_config_builds_and_takes_one_step(path):
 
 @pytest.mark.parametrize('name,locals_', [('dissl_r50-dim8192_8xb320-100e-mc6_in1k.py', 4),
                                            ('dissl_r50-dim8192_8xb320-800e-mc8_in1k.py', 6)])
+@pytest.mark.slow  # every config's model, ResNet-50s included (5-21 s each)
 def test_multicrop_config_takes_one_step_through_its_pipeline(name, locals_):
     """The m6 / m8 pipeline (crops shrunk to 32 / 16 px), collate, the data
     preprocessor's list of two sizes, and one optimiser step."""

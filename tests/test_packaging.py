@@ -42,6 +42,7 @@ def wheel(tmp_path_factory):
     return wheels[0]
 
 
+@pytest.mark.slow  # builds the wheel
 def test_wheel_metadata_names_the_hosts_and_extras_but_no_mmcv_distribution(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
@@ -73,6 +74,7 @@ def test_wheel_metadata_names_the_hosts_and_extras_but_no_mmcv_distribution(whee
     assert not any(n.startswith('configs/') for n in names)
 
 
+@pytest.mark.slow  # builds the wheel
 def test_the_wheel_installs_into_a_fresh_environment_and_imports_from_there(wheel, tmp_path):
     env_dir = tmp_path / 'env'
     # a fresh venv (no pip: fast) that sees the stack of this one through a .pth line;

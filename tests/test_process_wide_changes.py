@@ -117,6 +117,10 @@ def documented_changes():
     return rows
 
 
+# every test reads the scan of a fresh interpreter importing every host (12 s)
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope='module')
 def scan():
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')

@@ -64,6 +64,7 @@ def run_fresh(cfg, path):
     return losses[0]
 
 
+@pytest.mark.slow  # trains in a fresh interpreter
 def test_mmdet_config_with_a_converted_backbone_trains_in_a_fresh_interpreter(tmp_path):
     model_cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/mec_r18_cifar.py')).model
     ckpt = str(tmp_path / 'epoch_1.pth')
@@ -87,6 +88,7 @@ def test_mmdet_config_with_a_converted_backbone_trains_in_a_fresh_interpreter(tm
     assert {'loss_rpn_cls', 'loss_cls', 'loss_mask'} <= set(losses)
 
 
+@pytest.mark.slow  # trains in a fresh interpreter
 def test_mmseg_config_with_a_converted_backbone_trains_in_a_fresh_interpreter(
         converted_r50, tmp_path):
     cfg = Config.fromfile(osp.join(

@@ -45,6 +45,7 @@ def _assert_finite(losses, names):
         assert all(math.isfinite(v) for v in step.values()), step
 
 
+@pytest.mark.slow  # builds (and steps) a detector from a converted checkpoint
 def test_mask_rcnn_fpn_coco_loads_backbone_and_trains(converted_r50, tmp_path, monkeypatch):
     ckpt = converted_r50['teacher']
     cfg = Config.fromfile(osp.join(DET, 'coco/mask-rcnn_r50_fpn_ms-1x_coco.py'))
@@ -72,6 +73,7 @@ def test_mask_rcnn_fpn_coco_loads_backbone_and_trains(converted_r50, tmp_path, m
     _assert_finite(recorder.losses, ['loss_rpn_cls', 'loss_cls', 'loss_bbox', 'loss_mask'])
 
 
+@pytest.mark.slow  # builds (and steps) a detector from a converted checkpoint
 def test_faster_rcnn_c4_voc_loads_backbone_and_shared_head(converted_r50, tmp_path, monkeypatch):
     ckpt = converted_r50['student']
     cfg = Config.fromfile(osp.join(DET, 'voc0712/faster-rcnn_r50-c4_ms-24k_voc0712.py'))
@@ -115,6 +117,7 @@ def test_faster_rcnn_c4_voc_loads_backbone_and_shared_head(converted_r50, tmp_pa
 @pytest.mark.parametrize('config', ['coco/mask-rcnn_r50_fpn_ms-2x_coco.py',
                                     'coco/mask-rcnn_r50-c4_ms-1x_coco.py',
                                     'coco/mask-rcnn_r50-c4_ms-2x_coco.py'])
+@pytest.mark.slow  # builds (and steps) a detector from a converted checkpoint
 def test_other_coco_configs_build_with_every_key(config, converted_r50):
     """The remaining configs: the protocol settings, and a model whose
     backbone (+ res5 head) state_dict has exactly the checkpoint's keys."""
@@ -140,6 +143,7 @@ def test_other_coco_configs_build_with_every_key(config, converted_r50):
     assert keys == {f'backbone.{k}' for k in state}
 
 
+@pytest.mark.slow  # builds (and steps) a detector from a converted checkpoint
 def test_cifar_resnet18_mask_rcnn_loads_a_cifar_checkpoint(tmp_path, monkeypatch):
     """The foundation's CIFAR model (ResNet_CIFAR-18): refused for the 7x7
     configs, converted with --stem 3x3, loaded key for key by the CIFAR

@@ -27,6 +27,7 @@ def _shrink(pipeline):
     return pipeline
 
 
+@pytest.mark.slow  # builds and steps a segmentor on a ResNet-50 checkpoint
 def test_fcn_voc12aug_loads_every_backbone_key_and_trains(converted_r50, tmp_path, monkeypatch):
     ckpt = converted_r50['student']
     cfg = Config.fromfile(osp.join(SEG, 'voc12aug/fcn_r50-d8_4xb4-20k_voc12aug-512x512.py'))

@@ -154,6 +154,7 @@ def _sweep(tmp_path, variants, *extra):
 SMALL = {'train_cfg.max_epochs': 2, 'train_dataloader.batch_size': 16}
 
 
+@pytest.mark.slow  # runs benchmarks/recipe_sweep.py (trainings) in a fresh interpreter
 def test_two_variants_side_by_side_with_the_baselines(tmp_path):
     variants = [dict(name='MEC eps2 16', options=dict(SMALL, **{'model.head.eps_square': 16.})),
                 dict(name='SimCLR', config=SIMCLR, data_from='base', options=SMALL)]
@@ -180,6 +181,7 @@ def test_two_variants_side_by_side_with_the_baselines(tmp_path):
     assert out['command'].startswith('python benchmarks/recipe_sweep.py')
 
 
+@pytest.mark.slow  # runs benchmarks/recipe_sweep.py (trainings) in a fresh interpreter
 def test_the_deadline_stops_runs_and_keeps_the_rest_unstarted(tmp_path):
     variants = [dict(name='a', options=SMALL), dict(name='b', options=SMALL)]
     proc = _sweep(tmp_path, variants, '--jobs', '1', '--deadline', '0.5', '--no-baselines')
@@ -191,6 +193,7 @@ def test_the_deadline_stops_runs_and_keeps_the_rest_unstarted(tmp_path):
     assert rows[1]['state'] == 'not started' and not rows[1]['finished']
 
 
+@pytest.mark.slow  # runs benchmarks/recipe_sweep.py (trainings) in a fresh interpreter
 def test_bad_calls_stop_before_anything_runs(tmp_path):
     (tmp_path / 'rows.json').write_text('keep me')
     proc = _sweep(tmp_path, [dict(name='a', options=SMALL)])
@@ -201,6 +204,7 @@ def test_bad_calls_stop_before_anything_runs(tmp_path):
     assert not (tmp_path / 'work' / 'a' / 'train.log').exists()
 
 
+@pytest.mark.slow  # benchmarks/device_sweep.sh --dry-run end to end
 def test_device_sweep_dry_run_brings_back_rows_logs_and_scalars(tmp_path):
     """The GPU call's wrapper, on the CPU at toy sizes, with a one-variant sweep."""
     data = _fashion_mnist(str(tmp_path / 'fmnist'), n=512)  # the dry run trains on 512
@@ -232,6 +236,7 @@ def test_device_sweep_bad_calls(tmp_path, env, argv, message):
     assert proc.returncode == 2 and message in proc.stderr
 
 
+@pytest.mark.slow  # runs benchmarks/recipe_sweep.py (trainings) in a fresh interpreter
 def test_a_failed_run_is_in_the_table_and_the_exit_status(tmp_path):
     # one epoch leaves no room for the cosine after the warm-up: tools/train.py refuses it
     variants = [dict(name='one epoch', options=dict(SMALL, **{'train_cfg.max_epochs': 1}))]

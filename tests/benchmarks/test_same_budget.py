@@ -90,6 +90,7 @@ def _harness(tmp_path, *extra):
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow  # runs benchmarks/cifar_same_budget.py in a fresh interpreter
 def test_harness_writes_rows_curves_table_and_plot(tmp_path):
     proc = _harness(tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
@@ -198,6 +199,7 @@ def _complete_a_table_from_an_earlier_one(tmp_path, rows):
     assert completed[0]['start_k20'] == start and completed[0]['command'] == rows[0]['command']
 
 
+@pytest.mark.slow  # runs benchmarks/cifar_same_budget.py in a fresh interpreter
 def test_harness_refuses_to_overwrite_results(tmp_path):
     (tmp_path / 'rows.json').write_text('keep me')
     proc = _harness(tmp_path)

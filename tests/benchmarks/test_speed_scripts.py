@@ -41,6 +41,7 @@ def runs(dry_run):
     return results
 
 
+@pytest.mark.slow  # reads benchmarks/device_check.sh --dry-run, run end to end
 def test_device_check_dry_run_writes_log_tables_and_no_failure(dry_run, runs):
     out, log = dry_run
     assert 'failed: none' in log.splitlines()[-1]
@@ -72,6 +73,7 @@ def _positive(x):
     return isinstance(x, float) and math.isfinite(x) and x > 0
 
 
+@pytest.mark.slow  # reads benchmarks/device_check.sh --dry-run, run end to end
 def test_mec_loss_script_agrees_with_the_repeated_product_form(runs):
     r = runs['mec_loss']
     _check_env(r)
@@ -89,6 +91,7 @@ def test_mec_loss_script_agrees_with_the_repeated_product_form(runs):
         assert 0 < s['exact']['taylor4_vs_exact'] < 0.5
 
 
+@pytest.mark.slow  # reads benchmarks/device_check.sh --dry-run, run end to end
 def test_train_step_script_runs_all_three_paths(runs):
     r = runs['train_step']
     _check_env(r)
@@ -106,6 +109,7 @@ def test_train_step_script_runs_all_three_paths(runs):
     assert all(_positive(v) for v in r['ratios'].values())
 
 
+@pytest.mark.slow  # reads benchmarks/device_check.sh --dry-run, run end to end
 def test_cifar_script_trains_and_evaluates_both_paths(runs):
     r = runs['cifar']
     _check_env(r)
@@ -130,6 +134,7 @@ def test_cifar_script_trains_and_evaluates_both_paths(runs):
     assert r['target']['applies'] is False
 
 
+@pytest.mark.slow  # reads benchmarks/device_check.sh --dry-run, run end to end
 def test_tables_head_each_record_and_leave_cpu_targets_undecided(runs):
     tables = load_tool('benchmarks/tables.py')
     for name, record in runs.items():

@@ -15,6 +15,8 @@ from _tiny import tiny_mec_model
 BATCH = 8
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # 165 s on 2 shared cores: torch.compile of a ResNet
 def test_the_compiled_model_trains_like_the_eager_one_without_recompiling():
     """MEC(compile=True): backbone, projector, teacher and loss compiled in
     place. In float64 (so that only real differences show), three steps whose

@@ -78,6 +78,7 @@ def _logged_betas(work_dir):
     return sorted((r['iter'], r['beta']) for r in rows)
 
 
+@pytest.mark.slow
 def test_runner_sets_beta_per_iteration_and_resume_continues(tmp_path):
     root = _images(str(tmp_path / 'imgs'))
     work_dir = str(tmp_path / 'work')

@@ -15,6 +15,8 @@ from _tiny import tiny_mec_model
 from _scripts import load_tool
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+# every test trains Runners (30-135 s each on 2 shared cores)
+pytestmark = pytest.mark.slow
 
 
 def tiny_fashion_mnist(root, n=32):
@@ -145,6 +147,7 @@ def test_comparator_fashion_mnist_configs_train_on_tiny_data(config, tmp_path):
     'mec/mec_resnet18-w16_1xb128-5e_cifar10.py',
     'moco_small/mocosmall_resnet18-w16_1xb128-5e_cifar10.py',
 ])
+@pytest.mark.timeout(600)  # 135 s for MEC on 2 shared cores
 def test_cifar_short_budget_configs_train_on_a_tiny_image_folder(config, tmp_path):
     """The same-budget comparison's CIFAR-10 configs on the in-memory, batch-augmented,
     bfloat16 path: a few iterations give a finite loss and change the backbone."""

@@ -80,6 +80,7 @@ def _setup(mode, wrapper_type):
 
 @pytest.mark.parametrize('mode', ['auto', 'batch', 'feature', 'exact'])
 @pytest.mark.parametrize('wrapper_type', ['OptimWrapper', 'BFloat16OptimWrapper'])
+@pytest.mark.slow  # a ResNet-50 step per case
 def test_a_step_reads_nothing_back_and_the_radius_once_per_interval(mode, wrapper_type):
     model, step = _setup(mode, wrapper_type)
     step(0)  # the first step may read once (the EMA's step counter after a (re)load)

@@ -94,6 +94,7 @@ def _knn_worker(rank, init_file, data, out_dir):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow  # spawns two processes
 def test_two_gloo_processes_give_the_single_process_accuracy(tmp_path):
     import time
 

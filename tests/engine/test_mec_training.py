@@ -131,6 +131,7 @@ def test_guard_warns_when_the_series_diverges(image_root, tmp_path):
     assert min(r['taylor_radius'] for r in scalars(str(tmp_path))) >= 1
 
 
+@pytest.mark.slow
 def test_quiet_guard_on_a_safe_setting(image_root, tmp_path):
     cfg = tiny_cfg(image_root, str(tmp_path), max_epochs=1, eps_square=4096.)
     Runner.from_cfg(cfg).train()
@@ -153,6 +154,8 @@ class _PreemptAfterEpoch(Hook):
             raise _Preempted
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)  # 130 s on 2 shared cores
 def test_resume_continues_with_the_uninterrupted_losses(image_root, tmp_path):
     # one non-persistent worker: MMEngine re-seeds it every epoch, so the
     # augmentations of an epoch do not depend on what ran before it
@@ -210,6 +213,7 @@ work_dir = {work!r}
 """
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_a_plain_mmpretrain_config_with_custom_imports_trains(image_root, tmp_path):
     import subprocess
     import sys
@@ -230,6 +234,7 @@ def test_a_plain_mmpretrain_config_with_custom_imports_trains(image_root, tmp_pa
     assert logs[0]['lamda_inv'] == pytest.approx(4 * 64. / 32 * 8)  # m eps^2 / d x 8 at iteration 0
 
 
+@pytest.mark.slow
 def test_a_non_finite_loss_stops_training_with_the_likely_causes(image_root, tmp_path):
     cfg = tiny_cfg(image_root, str(tmp_path), max_epochs=2)
     cfg.optim_wrapper.optimizer.lr = 1e30  # blows the weights up within a few steps

@@ -98,6 +98,7 @@ def _run(name, *args):
         sys.argv = argv
 
 
+@pytest.mark.slow  # the tools end to end
 def test_the_tools_follow_the_config_and_the_flag(parts, tmp_path):
     data = make_image_folder(str(tmp_path / 'data'), classes=4, per_class=3, size=16)
     cfg = write_tiny_config(str(tmp_path / 'cfg.py'), data)

@@ -154,6 +154,7 @@ def synthetic(tmp_path_factory):
     return synthetic_set(tmp_path_factory.mktemp('synthetic_davis'))
 
 
+@pytest.mark.slow  # 4-10 s
 def test_synthetic_objects_are_tracked_nearly_perfectly(synthetic):
     # Colour + position at stride 2 separates objects from background exactly; what is
     # lost is the boundary blur of label maps at 1/2 resolution (the oracle -- the true
@@ -165,6 +166,7 @@ def test_synthetic_objects_are_tracked_nearly_perfectly(synthetic):
     assert min(o['mean'] for r in result['sequences'] for o in r['J']) > 0.95
 
 
+@pytest.mark.slow  # 4-10 s
 def test_a_radius_that_excludes_the_motion_degrades_tracking(synthetic):
     # The objects move 2-4 px a frame, 1-2 cells. With r = 0.5 a cell's only candidate
     # in a frame is the same cell; when the radius also restricts the first frame,
@@ -421,6 +423,7 @@ def tool_workspace(tmp_path_factory):
     return dict(root=root, data=data, cfg=cfg, ckpt=ckpt, net=net)
 
 
+@pytest.mark.slow  # the tool end to end
 def test_tool_end_to_end_on_a_davis_tree(tool_workspace, capsys):
     tool = load_tool('tools/analysis/label_propagation.py')
     ws = tool_workspace
@@ -468,6 +471,7 @@ def test_tool_random_init_and_a_missing_checkpoint(tool_workspace):
                    '--data-root', ws['data']])
 
 
+@pytest.mark.slow  # the tool end to end
 def test_tool_on_a_jhmdb_tree(tool_workspace, tmp_path, capsys):
     tool = load_tool('tools/analysis/label_propagation.py')
     root = make_jhmdb(str(tmp_path))

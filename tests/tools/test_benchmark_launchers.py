@@ -29,6 +29,7 @@ def test_train_refuses_missing_checkpoint_and_foreign_config(tmp_path):
     assert result.returncode == 2 and 'not under configs/benchmarks' in result.stderr
 
 
+@pytest.mark.slow  # the launcher end to end in a fresh environment
 def test_train_in_the_core_environment_stops_with_one_line_naming_the_fix(tmp_path):
     """mmcv-lite has no mmcv._ext: a sitecustomize that blocks it stands in for one."""
     site = tmp_path / 'site'

@@ -19,6 +19,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # two training processes
 def test_dist_train_runs_two_cpu_processes(tmp_path):
     data = make_image_folder(str(tmp_path / 'imgs'), classes=2, per_class=2)
     cfg = tiny_cfg(data, str(tmp_path / 'unused'), max_epochs=1, warmup_epochs=0)

@@ -230,6 +230,7 @@ def _has_expander(cfg):
     return cfg.model.neck[0].type == 'mec_plugin.DimExpanderNeck'
 
 
+@pytest.mark.slow  # trains a probe through the Runner
 def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_path):
     """DISSL d = 8192, the LARS probe: backbone + expander at toy width."""
     pre_model, state = _toy_d8192_pretraining(5)
@@ -238,6 +239,7 @@ def test_the_d8192_probe_reads_the_expanded_representation_of_the_knn_tools(tmp_
     _train_frozen_probe_and_compare(cfg, pre_model, state, lambda m: m.neck[0], tmp_path, 256)
 
 
+@pytest.mark.slow  # trains a probe through the Runner
 def test_the_mobilenet_probe_reads_the_official_classifier_block(tmp_path):
     """MoCoSmall MobileNetV3-Small: backbone + the neck's classifier block
     (1024-d, dropout off), without the 128-d head; a MoCoSmall checkpoint."""
@@ -359,6 +361,7 @@ def _nesterov_first_step(w, g, lr, weight_decay, momentum=0.9):
     return w.add(d.add(d, alpha=momentum), alpha=-lr)
 
 
+@pytest.mark.slow  # trains a probe through the Runner
 def test_the_dissl_d8192_probe_trains_bn_and_linear_on_the_frozen_expander(tmp_path):
     """The VISSL-protocol d8192 probe through MMEngine's Runner: the frozen
     ResNet and expander equal the checkpoint and feed the k-NN tools' features;

@@ -46,6 +46,7 @@ def workspace(tmp_path_factory):
     return dict(root=root, data=data, cfg=cfg, ckpt=ckpt, static=static, net=net)
 
 
+@pytest.mark.slow  # the tool end to end
 def test_extract_features_and_knn_on_the_saved_features(workspace, capsys):
     out = str(workspace['root'] / 'feats.pth')
     run_tool('extract_features.py', workspace['cfg'], workspace['ckpt'], '--out', out,
@@ -83,6 +84,7 @@ def test_extract_features_and_knn_on_the_saved_features(workspace, capsys):
     assert load_features(saved)['meta']['classes'] == ['class0', 'class1', 'class2', 'class3']
 
 
+@pytest.mark.slow  # the tool end to end
 def test_linear_probe_on_features_tool(workspace, capsys):
     out = str(workspace['root'] / 'feats_lin.pth')
     run_tool('extract_features.py', workspace['cfg'], '--out', out)
@@ -146,6 +148,7 @@ def test_retrieval_and_stats_tools(workspace):
     assert 1 <= stats['effective_rank_d'] <= 12
 
 
+@pytest.mark.slow  # the tool end to end
 def test_tsne_tool_writes_a_png(workspace):
     out = str(workspace['root'] / 'feats_tsne.pth')
     run_tool('extract_features.py', workspace['cfg'], '--out', out, '--splits', 'test')

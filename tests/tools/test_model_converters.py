@@ -64,6 +64,7 @@ def test_torchvision_roundtrip_is_bit_identical(tv50, tmp_path):
 
 
 @pytest.mark.parametrize('host', ['mmpretrain', 'mmdet'])
+@pytest.mark.slow  # ResNet-50 features in each host
 def test_converted_backbone_gives_the_same_features(tv50, host):
     from mmdet.models.backbones import ResNet as DetResNet
     from mmpretrain.models import ResNet as PretrainResNet

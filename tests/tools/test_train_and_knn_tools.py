@@ -45,6 +45,7 @@ def trained(tmp_path_factory):
     return data, work, opts
 
 
+@pytest.mark.slow  # runs tools/train.py and knn_eval.py in fresh interpreters
 def test_training_and_resume_write_checkpoints(trained):
     _, work, _ = trained
     for epoch in (1, 2, 3):
@@ -60,6 +61,7 @@ def test_training_and_resume_write_checkpoints(trained):
     assert sorted(iters) == [1, 2, 3, 4, 5, 6]  # 16 images / batch 8 = 2 iterations an epoch
 
 
+@pytest.mark.slow  # runs tools/train.py and knn_eval.py in fresh interpreters
 def test_knn_eval_on_the_checkpoint_and_at_random_init(trained, tmp_path):
     _, work, opts = trained
     out = str(tmp_path / 'knn.json')
@@ -77,6 +79,7 @@ def test_knn_eval_on_the_checkpoint_and_at_random_init(trained, tmp_path):
     assert '"k=1,T=0.07": 100.0' in rand.stdout
 
 
+@pytest.mark.slow  # runs tools/train.py and knn_eval.py in fresh interpreters
 def test_knn_eval_names_a_missing_checkpoint(trained):
     res = subprocess.run([sys.executable, 'tools/analysis/knn_eval.py', CONFIG, 'nope.pth'],
                          cwd=ROOT, capture_output=True, text=True, timeout=300)

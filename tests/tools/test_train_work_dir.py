@@ -86,6 +86,7 @@ def test_a_fresh_run_moves_the_old_checkpoints_aside(tmp_path, capsys):
     assert (work / 'epoch_1.pth').exists()
 
 
+@pytest.mark.slow  # trains and resumes a Runner
 def test_resume_in_a_copied_work_dir_uses_the_copy(config_file, tmp_path, capsys):
     # a real run: the Runner's own resume has to follow the resolved path
     work, copy = str(tmp_path / 'work'), str(tmp_path / 'copy')

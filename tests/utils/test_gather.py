@@ -58,6 +58,7 @@ def test_single_process_gather_is_identity():
     assert all_gather_no_grad(x) is x
 
 
+@pytest.mark.slow  # spawns two processes
 def test_two_processes_give_the_full_batch_loss_and_gradient(two_process_results):
     x, p = _inputs()
     model = _student()

@@ -174,6 +174,7 @@ def _dist_worker(rank, init_file, out_dir):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow  # spawns two processes
 def test_two_processes_give_the_whole_batch_memory_and_z():
     with tempfile.TemporaryDirectory() as tmp:
         mp.spawn(_dist_worker, args=(os.path.join(tmp, 'init'), tmp), nprocs=WORLD, join=True)
@@ -224,6 +225,7 @@ def _batch_contrast_worker(rank, init_file, out_dir):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow  # spawns two processes
 def test_two_processes_contrast_within_the_whole_batch():
     """Each rank's anchors see every rank's features: the mean of the ranks' losses and
     gradients (what DDP averages) equals one process with the whole batch."""
@@ -352,6 +354,7 @@ def _shrink(model):
     'configs/cmc/cmc_resnet50v1-softmax-ycbcr_4xb32-240e_in1k.py',
     'configs/cmc/cmc_resnet18-cifar-w0.5_1xb128-240e_cifar10.py',
 ])
+@pytest.mark.slow  # builds ResNet-50 / AlexNet configs and steps them
 def test_one_training_step_per_config_family(config, tmp_path):
     from PIL import Image
     cfg = Config.fromfile(os.path.join(ROOT, config))
@@ -378,6 +381,7 @@ def test_one_training_step_per_config_family(config, tmp_path):
     assert bool(model.memory.z_ready) == (cfg.model.loss == 'nce')
 
 
+@pytest.mark.slow  # builds ResNet-50 / AlexNet configs and steps them
 def test_the_5_epoch_config_is_the_quick_one_on_the_whole_split_contrasting_within_the_batch():
     quick = Config.fromfile(os.path.join(ROOT, QUICK))
     five = Config.fromfile(os.path.join(ROOT, 'configs/cmc/cmc_resnet18-w8_1xb128-5e_cifar10.py'))

@@ -225,6 +225,7 @@ def _dist_worker(rank, init_file, out_dir):
     dist.destroy_process_group()
 
 
+@pytest.mark.slow  # spawns two processes
 def test_two_processes_enqueue_the_gathered_keys_of_the_whole_batch():
     with tempfile.TemporaryDirectory() as tmp:
         mp.spawn(_dist_worker, args=(os.path.join(tmp, 'init'), tmp), nprocs=WORLD, join=True)
@@ -343,7 +344,8 @@ BACKBONES = {  # config, representation width D
     'efficientnet-b0': 1280, 'deit-tiny': 192}
 
 
-@pytest.mark.parametrize('arch', list(BACKBONES))
+@pytest.mark.parametrize('arch', [  # ResNet-18 in the fast tier, the larger networks slow
+    a if a == 'resnet18' else pytest.param(a, marks=pytest.mark.slow) for a in BACKBONES])
 def test_backbone_config_builds_and_trains_one_iteration(arch):
     cfg = Config.fromfile(os.path.join(ROOT, f'configs/moco_small/mocosmall_{arch}_8xb64-200e_in1k.py'))
     model_cfg = _no_syncbn(cfg.model.to_dict())

@@ -104,6 +104,7 @@ def _run_two_processes(tmp):
     return [torch.load(os.path.join(tmp, f'{r}.pt')) for r in range(WORLD)]
 
 
+@pytest.mark.slow  # spawns two processes
 def test_keys_are_normalised_with_a_batch_permuted_across_two_processes():
     with tempfile.TemporaryDirectory() as tmp:
         results = _run_two_processes(tmp)

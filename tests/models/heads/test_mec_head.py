@@ -65,6 +65,7 @@ def test_radius_is_estimated_only_when_asked():
     assert head.estimate_radius is False
 
 
+@pytest.mark.slow  # torch.compile
 def test_compiled_loss_equals_eager_and_does_not_recompile_as_lambda_warms_up():
     """compile_loss=True: the same loss, Taylor terms and gradients as the
     eager head, and one compiled graph for every 1/lambda of the warm-up."""

@@ -13,6 +13,8 @@ import torch.nn as nn
 from mec_plugin.models.losses import cissl_loss, dissl_loss, dissl_loss_multicrop
 from mec_plugin.models.losses.cissl_loss import simclr_loss
 
+pytestmark = pytest.mark.slow  # every test reads the results of two spawned processes
+
 WORLD, LOCAL, DIM, C = 2, 3, 5, 7
 GLOBALS, CROPS = 2, 6  # the multi-crop case: 2 global + 4 local crops
 NAMES = ('dissl', 'dissl_multicrop', 'cissl', 'simclr')
