@@ -19,6 +19,8 @@ from mec_plugin.utils.safe_checkpoint import UNSAFE_ENV, UnsafeCheckpointError, 
 from _checkpoints import numpy_1_names, official_mec_like
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+# every test reads the checkpoints of eight Runners the module fixture trains
+pytestmark = pytest.mark.slow
 QUICK = {
     'mec': 'configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py',
     'dissl': 'configs/dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py',
@@ -159,12 +161,19 @@ def entry_name(entry):
 def test_every_allow_list_entry_is_needed(trained, tmp_path, monkeypatch):
     """Removing any one entry makes a measured file fail: the list is no wider
     than the checkpoints. The files: a Runner checkpoint of each kind, one as
-    numpy 1 names it, and an official-MEC-like file written under numpy 1."""
+    numpy 1 names it, one holding an empty HistoryBuffer (protocol 2 pickles
+    its empty arrays' data as ``bytes()``), and an official-MEC-like file
+    written under numpy 1."""
+    from mmengine.logging import HistoryBuffer
     files = [os.path.join(work, f'iter_{ITERS}.pth') for _, work in trained.values()]
     numpy_1_names(files[0], tmp_path / 'runner_numpy_1.pth')
+    with_empty = load_from_local(files[0])
+    with_empty['message_hub']['log_scalars']['train/empty'] = HistoryBuffer()
+    torch.save(with_empty, tmp_path / 'runner_empty_buffer.pth')
     torch.save(official_mec_like(), tmp_path / 'official.pth')
     numpy_1_names(tmp_path / 'official.pth', tmp_path / 'official_numpy_1.pth')
-    files += [str(tmp_path / 'runner_numpy_1.pth'), str(tmp_path / 'official_numpy_1.pth')]
+    files += [str(tmp_path / 'runner_numpy_1.pth'), str(tmp_path / 'runner_empty_buffer.pth'),
+              str(tmp_path / 'official_numpy_1.pth')]
     full = safe_checkpoint.allowed_globals()
     for path in files:
         load_from_local(path)
