@@ -100,7 +100,8 @@ def allowed_globals() -> List[Union[Callable, Tuple[Callable, str]]]:
     except ImportError:  # pragma: no cover -- numpy < 1.26
         from numpy.core import multiarray
     allowed = [HistoryBuffer, (history_buffer_statistic, 'builtins.getattr'),
-               (empty_bytes, 'builtins.bytes'), (np.ndarray, 'numpy.ndarray'), (np.dtype, 'numpy.dtype')]
+               (empty_bytes, 'builtins.bytes'), (np.ndarray, 'numpy.ndarray'),
+               (np.dtype, 'numpy.dtype')]
     for name in ('_reconstruct', 'scalar'):
         function = getattr(multiarray, name)
         allowed += [(function, f'numpy._core.multiarray.{name}'),
