@@ -219,6 +219,7 @@ REC = dict(
     seed2='benchmarks/results/cpu_2026-12-06_mec_seeds/seed2.json',
     six_epochs='docs/results/cifar10_mec_simclr_6e.json',
     scenes_transfer='docs/results/fashion_mnist_scenes_transfer.json',
+    scenes_record='benchmarks/results/cpu-avx2_2026-12-07_fashion_mnist_scenes/{}.json',
 )
 SAME_BUDGET_CMD = ('python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr '
                    '--methods {}')
@@ -549,6 +550,30 @@ def table_scenes_transfer(doc: str, root: str = ROOT) -> List[str]:
     return scenes_transfer_markdown(_load('scenes_transfer', root)['rows'])
 
 
+def table_scenes_pretraining(doc: str, root: str = ROOT) -> List[str]:
+    """The transfer table's checkpoints on the pre-training data (k-NN, linear probe) and on
+    the scenes' videos (label propagation), beside the random network and the pixels."""
+    def rec(name):
+        with open(os.path.join(root, REC['scenes_record'].format(name))) as f:
+            return json.load(f)
+    fm = fashion_mnist_main(root)
+    knn = {k: tuple(rec(f'knn_{k}')['weighted_knn'].values()) for k in ('mec2e', 'sup2e')}
+    lin = rec('linear_mec2e')['results']
+    lin_sup = rec('linear_sup2e')['results']['trained']['top1']
+    jf = {k: rec(f'davis_{k}')['summary']['J&F-Mean'] * 100
+          for k in ('mec2e', 'sup2e', 'random')}
+    lines = ['| initialisation | k-NN k = 20 / 200 | linear probe top-1 | label propagation J&F |',
+             '|' + ' --- |' * 4]
+    lines.append(f"| MEC, 2 epochs | {_two(*knn['mec2e'])} | {lin['trained']['top1']:.2f} "
+                 f"| {jf['mec2e']:.2f} |")
+    lines.append(f"| supervised, 2 epochs | {_two(*knn['sup2e'])} | {lin_sup:.2f} "
+                 f"| {jf['sup2e']:.2f} |")
+    lines.append(f"| *random init* | {_two(*fm['random_init'])} | {lin['random init']['top1']:.2f} "
+                 f"| {jf['random']:.2f} |")
+    lines.append(f"| *raw pixels* | {_two(*fm['raw_pixels'])} | {lin['pixels']['top1']:.2f} | |")
+    return lines
+
+
 DOC_TABLES: Dict[str, Callable] = {
     'readme-results': table_readme_results,
     'same-budget': table_same_budget,
@@ -558,6 +583,7 @@ DOC_TABLES: Dict[str, Callable] = {
     'cifar10-h200': table_cifar10_h200,
     'model-zoo': table_model_zoo,
     'scenes-transfer': table_scenes_transfer,
+    'scenes-pretraining': table_scenes_pretraining,
 }
 for _d in ('mec', 'dissl', 'cissl', 'moco_small', 'cmc', 'baselines'):
     DOC_TABLES[f'configs-{_d}'] = _config_readme(_d)

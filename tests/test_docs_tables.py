@@ -2,6 +2,7 @@
 (``benchmarks/tables.py``): a doc whose table differs from what its records render fails
 here. Fix with ``python benchmarks/tables.py --write``."""
 import importlib.util
+import glob
 import json
 import os
 import shutil
@@ -54,8 +55,9 @@ def tree(tmp_path):
     for rel in tables.doc_files(ROOT):
         _copy(tmp_path, rel)
     for key, path in tables.REC.items():
-        paths = [path.format(n) for n in ('trained', 'random_init', 'raw_pixels',
-                                          'centred_pixels')] if '{}' in path else [path]
+        # a '{}' in a record's path stands for each of several files
+        paths = [os.path.relpath(p, ROOT) for p in glob.glob(
+            os.path.join(ROOT, path.replace('{}', '*')))] if '{}' in path else [path]
         for rel in paths:
             _copy(tmp_path, rel)
     for d in tables.ZOO_DIRS:

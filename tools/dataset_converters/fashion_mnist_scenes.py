@@ -13,8 +13,9 @@ videos, so no source image is shared between the splits.
 
 Each scene is a ``--size`` x ``--size`` grey canvas (black, as Fashion-MNIST's
 own background) with 2-5 objects resized to 14-32 px (half to a bit more than
-the 28 px the network was pre-trained on) and pasted in depth order; an object's mask is its own pixels (value >= ``MASK_THRESHOLD``) minus
-what the objects pasted later cover, and an object stays at least
+the 28 px the network was pre-trained on) and pasted in depth order; an
+object's mask is its own pixels (value >= ``MASK_THRESHOLD``) minus what the
+objects pasted later cover, and an object stays at least
 ``MIN_VISIBLE`` visible. What it writes:
 
     OUT/annotations/instances_{train,val}.json   COCO instances: boxes, RLE masks,
