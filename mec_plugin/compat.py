@@ -63,7 +63,8 @@ def check_mmcv_version() -> str:
         if err.name != 'mmcv':
             raise
         raise ImportError(
-            'mec_plugin needs mmcv >= 2.0.0, < 2.2.0 (tested: 2.0.1), which is not '
+            'mec_plugin needs mmcv >= 2.0.0, < 2.4.0 (< 2.2.0 with mmdet / mmseg; tested: '
+            '2.0.1), which is not '
             'installed: `pip install mmcv-lite==2.0.1` is enough for pre-training and '
             'the evaluation tools; the mmdet / mmseg benchmarks need `mmcv` built with '
             'its ops (`bash tools/install.sh --ops` builds it)') from err
@@ -71,7 +72,8 @@ def check_mmcv_version() -> str:
     found = _version_tuple(version)
     if not MMCV_MIN <= found < MMCV_MAX:
         raise ImportError(
-            f'mec_plugin needs mmcv >= 2.0.0, < 2.2.0 (tested: 2.0.1); mmcv {version} '
+            f'mec_plugin needs mmcv >= 2.0.0, < 2.4.0 (< 2.2.0 with mmdet / mmseg; tested: '
+            f'2.0.1); mmcv {version} '
             f'is installed (from {getattr(mmcv, "__file__", "?")}). mmpretrain 1.2.0 '
             'accepts < 2.4.0, mmdet 3.3.0 and mmsegmentation 1.2.2 < 2.2.0: install '
             'mmcv 2.0.1 (or mmcv-lite 2.0.1 without the mmdet / mmseg benchmarks)')

@@ -112,7 +112,7 @@ def _fake_mmcv(monkeypatch, version):
 @pytest.mark.parametrize('version', ['1.7.1', '2.4.0', '3.0.0'])
 def test_an_mmcv_outside_the_supported_range_is_a_clear_import_error(monkeypatch, version):
     _fake_mmcv(monkeypatch, version)
-    with pytest.raises(ImportError, match=rf'mmcv >= 2\.0\.0, < 2\.2\.0 .*mmcv {version} is '):
+    with pytest.raises(ImportError, match=rf'mmcv >= 2\.0\.0, < 2\.4\.0 .*mmcv {version} is '):
         compat.check_mmcv_version()
 
 
