@@ -12,9 +12,10 @@ One command for the whole table:
 
 1. the scenes (``tools/dataset_converters/fashion_mnist_scenes.py``, from the
    Fashion-MNIST *test* images) are generated into ``--scenes`` unless they exist;
-2. the supervised reference (``configs/baselines/supervised_resnet18-w16_1xb256-10e_fashion-mnist.py``,
-   the same 60,000 training images and 10 epochs as the main job) is trained unless
-   ``--supervised-checkpoint`` is given or its work dir holds a finished run;
+2. the supervised reference (``configs/benchmarks/classification/fashion_mnist/
+   supervised_resnet18-w16_1xb256-10e_fashion-mnist.py``: the same 60,000 training images
+   and 10 epochs as the main job) is trained unless ``--supervised-checkpoint`` is given or
+   its work dir holds a finished run;
 3. every (task, initialisation, seed) is fine-tuned with the same config and schedule:
    MEC and supervised through ``tools/benchmarks/train.sh CONFIG CHECKPOINT`` (convert,
    then mmdet's / mmseg's own ``train.py``), random init through the host's ``train.py``
@@ -49,7 +50,8 @@ DET_CONFIG = 'configs/benchmarks/mmdetection/fashion_mnist_scenes/' \
              'mask-rcnn_r18-w16-cifar_fpn_1xb8-1e_fmnist-scenes.py'
 SEG_CONFIG = 'configs/benchmarks/mmsegmentation/fashion_mnist_scenes/' \
              'fpn_r18-w16-cifar_1xb8-4e_fmnist-scenes.py'
-SUPERVISED_CONFIG = 'configs/baselines/supervised_resnet18-w16_1xb256-10e_fashion-mnist.py'
+SUPERVISED_CONFIG = 'configs/benchmarks/classification/fashion_mnist/' \
+                    'supervised_resnet18-w16_1xb256-10e_fashion-mnist.py'
 GENERATOR = 'tools/dataset_converters/fashion_mnist_scenes.py'
 #: task (as --tasks names it) -> config, host package, [(row task, metric key, row metric)]
 TASKS = {

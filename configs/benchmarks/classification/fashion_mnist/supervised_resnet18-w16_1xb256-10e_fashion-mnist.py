@@ -3,8 +3,8 @@
 # Fashion-MNIST training images and 10 epochs as the main job, cross-entropy on the labels.
 # The views are the main job's crop and flip (no solarisation), one per image.
 _base_ = [
-    '../_base_/datasets/fashion_mnist_mec.py',
-    '../_base_/default_runtime.py',
+    '../../../_base_/datasets/fashion_mnist_mec.py',
+    '../../../_base_/default_runtime.py',
 ]
 model = dict(
     type='ImageClassifier',
