@@ -91,6 +91,7 @@ def _harness(tmp_path, *extra):
 
 
 @pytest.mark.slow  # runs benchmarks/cifar_same_budget.py in a fresh interpreter
+@pytest.mark.timeout(600)  # several tiny trainings: over 120 s on a loaded 2-core CPU
 def test_harness_writes_rows_curves_table_and_plot(tmp_path):
     proc = _harness(tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
