@@ -274,6 +274,9 @@ def mec_seeds(root: str = ROOT) -> List[tuple]:
 
 
 def _mean_sd(values: List[float]) -> str:
+    """'mean ± sample s.d.', or the one value of a single run."""
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
     return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
@@ -512,12 +515,6 @@ def _config_readme(method_dir: str) -> Callable:
         return ['| config | data | epochs | GPUs × batch | hardware | k-NN top-1 (beside its '
                 'baselines) | time | reproduce |', '|' + ' --- |' * 8] + rows
     return render
-
-
-def _mean_sd(values: List[float]) -> str:
-    if len(values) == 1:
-        return f'{values[0]:.2f}'
-    return f'{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}'
 
 
 def scenes_transfer_markdown(rows: List[Dict]) -> List[str]:
