@@ -5,7 +5,7 @@ converters and the warm-start hook (:func:`load_checkpoint_file`, through the
 plugin's safe loader, :mod:`mec_plugin.utils.safe_checkpoint`) and that tells
 checkpoint formats apart. A file is read once; everything else here works on
 the loaded ``{name: tensor}`` dict. Nothing here saves files
-(``tools/model_converters/`` does that) or builds a network.
+(``tools/model_converters/`` does that).
 
 Two questions are asked of a loaded ``state_dict``:
 
@@ -40,10 +40,13 @@ names, so the maps are prefix maps; what they add is the check that a
 checkpoint really is the ResNet it claims to be (every stage, the depth, no
 stray keys) and the stem check -- a CIFAR ResNet's 3x3 stem does not fit the
 7x7 stem of the detection / segmentation ResNets, and a deep stem
-(``stem.*``, ResNetV1c/V1d) fits neither.
+(``stem.*``, ResNetV1c/V1d) fits neither. A standard ResNet's depths and keys
+are mmpretrain's ``ResNet``'s; stem, stages and depth are read from the file's
+keys first, so a refusal names them rather than every key a network misses.
 """
 import re
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from torch import Tensor
@@ -51,16 +54,6 @@ from torch import Tensor
 from mec_plugin.utils import safe_checkpoint
 
 StateDict = Dict[str, Tensor]
-
-#: blocks per stage -> depth, for each block type.
-RESNET_DEPTHS = {
-    ('BasicBlock', (2, 2, 2, 2)): 18,
-    ('BasicBlock', (3, 4, 6, 3)): 34,
-    ('Bottleneck', (3, 4, 6, 3)): 50,
-    ('Bottleneck', (3, 4, 23, 3)): 101,
-    ('Bottleneck', (3, 8, 36, 3)): 152,
-}
-DEPTH_SETTINGS = {depth: (block, blocks) for (block, blocks), depth in RESNET_DEPTHS.items()}
 
 #: where each kind of weights lives in a checkpoint of this plugin: student
 #: ``backbone.*``; EMA teacher ``teacher.module.0.*`` of
@@ -80,12 +73,25 @@ OFFICIAL_ENCODER = 'module.encoder.'
 #: parts of an official MEC checkpoint that are not the backbone.
 OFFICIAL_NON_BACKBONE = ('module.encoder.fc.', 'module.predictor.')
 
-_BN_SUFFIXES = ('weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked')
 _STAGE_KEY = re.compile(r'^layer(\d+)\.(\d+)\.')
 
 
 class CheckpointFormatError(ValueError):
     """A checkpoint is not the ResNet (or the format) it claims to be."""
+
+
+@lru_cache(maxsize=None)
+def _depth_settings() -> Dict[int, Tuple[str, Tuple[int, ...]]]:
+    """``{depth: (block type, blocks per stage)}``, as all the hosts' ResNets have them."""
+    from mmpretrain.models.backbones.resnet import ResNet
+    return {depth: (block.__name__, tuple(blocks))
+            for depth, (block, blocks) in ResNet.arch_settings.items()}
+
+
+def _check_depth(depth: int) -> None:
+    if depth not in _depth_settings():
+        raise CheckpointFormatError(f'no standard ResNet of depth {depth}; '
+                                    f'known depths: {sorted(_depth_settings())}')
 
 
 def _short(keys: Iterable[str], limit: int = 12) -> str:
@@ -308,13 +314,22 @@ def infer_resnet_arch(state_dict: StateDict) -> dict:
             blocks_per_stage.setdefault(int(match.group(1)), set()).add(int(match.group(2)))
     blocks = tuple(len(blocks_per_stage.get(i, ())) for i in range(1, 5))
     block = 'Bottleneck' if 'layer1.0.conv3.weight' in state_dict else 'BasicBlock'
-    return dict(stem=stem, block=block, blocks=blocks, depth=RESNET_DEPTHS.get((block, blocks)),
+    depth = next((d for d, arch in _depth_settings().items() if arch == (block, blocks)), None)
+    return dict(stem=stem, block=block, blocks=blocks, depth=depth,
                 stem_channels=int(stem_w.shape[0]))
+
+
+@lru_cache(maxsize=None)
+def _resnet_keys(depth: int, stem: str) -> Tuple[str, ...]:
+    from mmpretrain.models.backbones import ResNet, ResNet_CIFAR
+    return tuple((ResNet if stem == '7x7' else ResNet_CIFAR)(depth).state_dict())
 
 
 def expected_resnet_keys(depth: int, stem: str = '7x7',
                          num_batches_tracked: bool = True) -> List[str]:
-    """Every key of a standard (``avg_down=False``) ResNet backbone, no ``fc``.
+    """Every key of a standard (``avg_down=False``) ResNet backbone, no ``fc``:
+    those of mmpretrain's ``ResNet`` (7x7 stem) or ``ResNet_CIFAR`` (3x3 stem)
+    of that depth, built once per process.
 
     Args:
         depth (int): 18, 34, 50, 101 or 152.
@@ -323,25 +338,11 @@ def expected_resnet_keys(depth: int, stem: str = '7x7',
         num_batches_tracked (bool): include BN's ``num_batches_tracked``
             buffers (old torchvision files lack them).
     """
-    if depth not in DEPTH_SETTINGS:
-        raise CheckpointFormatError(f'no standard ResNet of depth {depth}; '
-                                    f'known depths: {sorted(DEPTH_SETTINGS)}')
-    block, blocks = DEPTH_SETTINGS[depth]
-    bn = [s for s in _BN_SUFFIXES if num_batches_tracked or s != 'num_batches_tracked']
+    _check_depth(depth)
     if stem not in ('7x7', '3x3'):
         raise CheckpointFormatError(f"no key list for a '{stem}' stem (only 7x7 and 3x3)")
-    keys = ['conv1.weight'] + [f'bn1.{s}' for s in bn]
-    n_convs = 3 if block == 'Bottleneck' else 2
-    for stage, n_blocks in enumerate(blocks, start=1):
-        for j in range(n_blocks):
-            name = f'layer{stage}.{j}'
-            for k in range(1, n_convs + 1):
-                keys += [f'{name}.conv{k}.weight'] + [f'{name}.bn{k}.{s}' for s in bn]
-            # The first block of a stage projects the shortcut, except in a
-            # BasicBlock stage 1 (64 -> 64 channels at stride 1).
-            if j == 0 and (block == 'Bottleneck' or stage > 1):
-                keys += [f'{name}.downsample.0.weight'] + [f'{name}.downsample.1.{s}' for s in bn]
-    return keys
+    return [k for k in _resnet_keys(depth, stem)
+            if num_batches_tracked or not k.endswith('.num_batches_tracked')]
 
 
 def check_resnet_backbone(state_dict: StateDict, depth: Optional[int] = None,
@@ -361,6 +362,8 @@ def check_resnet_backbone(state_dict: StateDict, depth: Optional[int] = None,
         CheckpointFormatError: naming the missing stages, the depth found,
             the missing or unexpected keys, or the stem that does not fit.
     """
+    if depth is not None:
+        _check_depth(depth)
     arch = infer_resnet_arch(state_dict)
     if arch['stem'] not in stems:
         hint = ''
@@ -380,14 +383,14 @@ def check_resnet_backbone(state_dict: StateDict, depth: Optional[int] = None,
             f'missing stages: no {", ".join(k + ".*" for k in missing_stages)} keys '
             f"(blocks per stage found: {arch['blocks']}); a truncated or non-ResNet checkpoint?")
     if arch['depth'] is None:
-        known = ', '.join(f'{d}: {b}' for d, (_, b) in sorted(DEPTH_SETTINGS.items()))
+        known = ', '.join(f'{d}: {b}' for d, (_, b) in sorted(_depth_settings().items()))
         raise CheckpointFormatError(
             f"{arch['block']} blocks per stage {arch['blocks']} match no standard ResNet "
             f'({known}); missing or extra blocks?')
     if depth is not None and arch['depth'] != depth:
         raise CheckpointFormatError(
             f"wrong depth: the checkpoint is a ResNet-{arch['depth']} ({arch['block']}, blocks "
-            f"{arch['blocks']}), expected ResNet-{depth} {DEPTH_SETTINGS[depth]}")
+            f"{arch['blocks']}), expected ResNet-{depth} {_depth_settings()[depth]}")
     has_nbt = any(k.endswith('num_batches_tracked') for k in state_dict)
     expected = set(expected_resnet_keys(arch['depth'], arch['stem'], has_nbt))
     missing = expected.difference(state_dict)

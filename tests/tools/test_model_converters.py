@@ -153,6 +153,9 @@ def test_bad_checkpoints_name_what_is_wrong():
     r18, _ = to_backbone(torchvision.models.resnet18(weights=None).state_dict())
     with pytest.raises(CheckpointFormatError, match=r'wrong depth: .*ResNet-18 .*expected ResNet-50'):
         check_resnet_backbone(r18, depth=50)
+    # a --depth no ResNet has: named (it was a bare KeyError)
+    with pytest.raises(CheckpointFormatError, match=r'no standard ResNet of depth 51; known depths'):
+        check_resnet_backbone(r18, depth=51)
     # a block too few: no standard depth
     no_block = {k: v for k, v in state.items() if not k.startswith('layer3.5.')}
     with pytest.raises(CheckpointFormatError, match=r'blocks per stage \(3, 4, 5, 3\) match no'):
