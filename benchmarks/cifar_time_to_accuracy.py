@@ -11,13 +11,16 @@ data path against the config's CPU-worker pipeline, in the same run.
 * Device path: the whole training set as one uint8 tensor on the device; per
   step a random batch is indexed out and both views are made in batches by
   :mod:`mec_plugin.datasets.gpu_augment`, translated from the config's
-  ``MultiView`` pipeline; then ``model.train_step(data, optim_wrapper)`` with
-  the config's model, data preprocessor and optim wrapper (on CUDA in bf16
-  with the plugin's ``BFloat16OptimWrapper``), the config's lr schedule per iteration and
-  the ``MECLambdaWarmupHook`` of the config before each step.
+  ``MultiView`` pipeline; then one iteration of MMEngine's ``Runner``
+  (``benchmarks/_runner.py``) training the config's model and data
+  preprocessor with its optim wrapper (scaled by ``auto_scale_lr``; on CUDA
+  in bf16 with the plugin's ``BFloat16OptimWrapper``), its lr schedule per
+  iteration and its custom hooks (MEC's 1/lambda warm-up and guards), the
+  warm-ups scaled to ``--epochs``: the hooks' ``before_train_iter``,
+  ``model.train_step(data, optim_wrapper)``, the hooks' ``after_train_iter``.
 * CPU-worker path: the config's own ``train_dataloader`` (mmpretrain
   ``CustomDataset`` + PIL pipeline in ``num_workers`` processes) feeding the
-  same kind of model for ``--cpu-iters`` steps (a separate model, so the
+  same kind of Runner for ``--cpu-iters`` steps (a separate model, so the
   device path's accuracy is not affected), and the loader alone.
 * Result: wall time, images/s of both, k-NN top-1 of the device-path model's
   student backbone (k = 200, T = 0.1, cosine, exp weighting;
@@ -32,9 +35,8 @@ import os.path as osp
 import sys
 import tarfile
 import time
-import types
 from multiprocessing import Pool
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -42,6 +44,7 @@ import torch
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import (ROOT, configure_threads, env_info, peak_memory_gib,  # noqa: E402
                      reset_peak_memory, resolve_device, synchronize, write_json)
+from _runner import index_loader, run_stepped  # noqa: E402
 
 CONFIG = osp.join(ROOT, 'configs/mec/mec_resnet18_1xb512-200e_cifar10.py')
 TARGET = dict(epochs=200, seconds=600., images_per_s=17000., knn_top1=87.)
@@ -101,72 +104,39 @@ def load_config(args):
         cfg.model.backbone.update(stem_channels=w, base_channels=w)
         cfg.model.neck.update(in_channels=w * 8, hid_channels=d, out_channels=d)
         cfg.model.head.predictor.update(in_channels=d, hid_channels=d // 4, out_channels=d)
+    if args.compile:
+        # `model.compile=True`: backbone, projector, teacher and loss compiled
+        cfg.model.compile = True
     cfg.model.data_preprocessor = cfg.data_preprocessor
     return cfg
 
 
-def schedule(cfg, epochs: int) -> Tuple[int, List[dict], dict]:
-    """The config's lr and 1/lambda warm-ups scaled to ``epochs`` (same fraction)."""
-    max_epochs = cfg.train_cfg.max_epochs
-    warmup = max(1, round(cfg.param_scheduler[0]['end'] * epochs / max_epochs))
+def schedule(cfg, epochs: int) -> Tuple[List[dict], List[dict]]:
+    """The config's lr schedule and custom hooks with their warm-up scaled to ``epochs``
+    (the same fraction of the run), the rest of the schedule after it."""
+    warmup = max(1, round(cfg.param_scheduler[0]['end'] * epochs / cfg.train_cfg.max_epochs))
     warmup = min(warmup, epochs)
-    lr = [dict(type='LinearLR', start_factor=1e-8, by_epoch=True, begin=0, end=warmup,
-               convert_to_iter_based=True)]
-    if epochs > warmup:
-        lr.append(dict(type='CosineAnnealingLR', T_max=epochs - warmup, eta_min=0., by_epoch=True,
-                       begin=warmup, end=epochs, convert_to_iter_based=True))
-    hook = [copy.deepcopy(h) for h in cfg.custom_hooks if h['type'] == 'MECLambdaWarmupHook'][0]
-    hook['warmup_epochs'] = warmup
-    return warmup, lr, hook
+    first, *rest = copy.deepcopy(cfg.param_scheduler)
+    lr = [dict(first, end=warmup)] + [dict(s, begin=warmup, end=epochs)
+                                      for s in rest if epochs > warmup]
+    hooks = [dict(h, warmup_epochs=warmup) if 'warmup_epochs' in h else dict(h)
+             for h in cfg.custom_hooks]
+    return lr, hooks
 
 
-def build_training(cfg, args, device, iters_per_epoch: int, epochs: int):
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.optim import build_optim_wrapper
-    from mmengine.registry import PARAM_SCHEDULERS
-    from mmpretrain.registry import HOOKS, MODELS
-    torch.manual_seed(args.seed)
-    model_cfg = copy.deepcopy(cfg.model)
-    if args.compile:
-        # `model.compile=True`: backbone, projector, teacher and loss compiled
-        model_cfg.compile = True
-    model = revert_sync_batchnorm(MODELS.build(model_cfg)).to(device)
-    if args.channels_last:
-        model = model.to(memory_format=torch.channels_last)
+def run_training(cfg, args, device, loader, epochs: int, body: Callable):
+    """``body(loop)`` as an MMEngine Runner's training of the config's model (its
+    preprocessor, optim wrapper at ``--batch`` through ``auto_scale_lr``, lr schedule and
+    1/lambda warm-up scaled to ``epochs``, per iteration); returns (runner, its result)."""
     ow = copy.deepcopy(cfg.optim_wrapper.to_dict())
-    ow['optimizer']['lr'] = ow['optimizer']['lr'] * args.batch / 256  # auto_scale_lr
     if args.amp == 'bf16':
         # what `tools/train.py --amp --amp-dtype bfloat16` builds: bf16
         # autocast without a loss scaler (and its per-step sync)
         ow.update(type='BFloat16OptimWrapper', cpu_precision='bf16')
-    optim_wrapper = build_optim_wrapper(model, ow)
-    _, lr_cfgs, hook_cfg = schedule(cfg, epochs)
-    schedulers = []
-    for s in lr_cfgs:
-        s = dict(s)
-        kind = PARAM_SCHEDULERS.get(s.pop('type'))
-        s.pop('convert_to_iter_based')
-        schedulers.append(kind.build_iter_from_epoch(optim_wrapper, epoch_length=iters_per_epoch,
-                                                     **s))
-    hook = HOOKS.build(hook_cfg)
-    from mmengine.logging import MessageHub, MMLogger
-    hub = MessageHub.get_current_instance()
-    hub.update_info('max_iters', iters_per_epoch * epochs)  # the EMA's cosine schedule
-    runner = types.SimpleNamespace(model=model, optim_wrapper=optim_wrapper, iter=0,
-                                   train_dataloader=range(iters_per_epoch), world_size=1,
-                                   message_hub=hub, logger=MMLogger.get_current_instance())
-    return model, optim_wrapper, schedulers, hook, runner
-
-
-def runner_step(model, optim_wrapper, schedulers, hook, runner, it: int, data: dict):
-    """One Runner iteration: the 1/lambda hook, train_step, the iteration-based lr step."""
-    runner.iter = it
-    hook.before_train_iter(runner, it, data)
-    outputs = model.train_step(data, optim_wrapper)
-    hook.after_train_iter(runner, it, data, outputs)
-    for s in schedulers:
-        s.step()
-    return outputs
+    lr, hooks = schedule(cfg, epochs)
+    return run_stepped(cfg, body, loader, epochs, device=device,
+                       channels_last=args.channels_last, optim_wrapper=ow, param_scheduler=lr,
+                       custom_hooks=hooks, seed=args.seed, log_level='ERROR')
 
 
 # --------------------------------------------------------------------------- paths
@@ -176,68 +146,77 @@ def _iters_per_epoch(n: int, batch: int) -> int:
     return n // batch  # drop_last, as the config's loader
 
 
-class _DeviceTraining:
-    """The device path's pieces: the training set on the device, the config's
-    views as batched transforms, the model and its Runner-like step."""
+class _DeviceData:
+    """The device path's data: the training set on the device and the config's views
+    as batched transforms."""
 
     def __init__(self, cfg, args, device, train_bgr: torch.Tensor, seed: int) -> None:
         from mec_plugin.datasets.gpu_augment import multiview_from_pipeline
         self.views = multiview_from_pipeline(cfg.train_pipeline)
-        self.n = train_bgr.shape[0]
+        self.n, self.batch_size = train_bgr.shape[0], args.batch
         self.iters_per_epoch = _iters_per_epoch(self.n, args.batch)
-        (self.model, self.optim_wrapper, self.schedulers, self.hook,
-         self.runner) = build_training(cfg, args, device, self.iters_per_epoch, args.epochs)
         self.data = train_bgr.to(device)
         self.g = torch.Generator(device=device).manual_seed(seed)
-        self.model.train()
 
-    def step(self, it: int, idx: torch.Tensor) -> dict:
+    def loader(self):
+        """What the Runner reads of the data: the epoch's length and the batch size."""
+        return index_loader(self.n, self.batch_size)
+
+    def batch(self, idx: torch.Tensor) -> dict:
         rgb = self.data[idx].flip(1)
         # the preprocessor's to_rgb flips BGR -> RGB: hand it BGR, as LoadImageFromFile does
         inputs = [v(rgb, self.g).flip(1) for v in self.views]
-        return runner_step(self.model, self.optim_wrapper, self.schedulers, self.hook,
-                           self.runner, it, dict(inputs=inputs, data_samples=None))
+        return dict(inputs=inputs, data_samples=None)
 
 
 def probe_step_seconds(cfg, args, device, train_bgr: torch.Tensor, warmup: int = 3,
                        steps: int = 10) -> float:
     """Seconds per device-path step, timed on a throwaway model (``--time-budget``)."""
-    run = _DeviceTraining(cfg, args, device, train_bgr, args.seed + 1)
-    for it in range(warmup + steps):
-        if it == warmup:
+    data = _DeviceData(cfg, args, device, train_bgr, args.seed + 1)
+
+    def body(loop):
+        with loop.epoch():
+            for it in range(warmup + steps):
+                if it == warmup:
+                    synchronize(device)
+                    t0 = time.perf_counter()
+                loop.step(data.batch(torch.randint(0, data.n, (args.batch,), device=device,
+                                                   generator=data.g)))
             synchronize(device)
-            t0 = time.perf_counter()
-        run.step(it, torch.randint(0, run.n, (args.batch,), device=device, generator=run.g))
-    synchronize(device)
-    return (time.perf_counter() - t0) / steps
+        return (time.perf_counter() - t0) / steps
+
+    return run_training(cfg, args, device, data.loader(), args.epochs, body)[1]
 
 
 def device_path(cfg, args, device, train_bgr: torch.Tensor) -> Dict:
-    run = _DeviceTraining(cfg, args, device, train_bgr, args.seed)
-    iters_per_epoch = run.iters_per_epoch
-    reset_peak_memory(device)
-    epoch_s, last = [], None
-    synchronize(device)
-    t0 = time.perf_counter()
-    it = 0
-    for epoch in range(args.epochs):
-        te = time.perf_counter()
-        perm = torch.randperm(run.n, device=device, generator=run.g)
-        for b in range(iters_per_epoch):
-            last = run.step(it, perm[b * args.batch:(b + 1) * args.batch])
-            it += 1
+    data = _DeviceData(cfg, args, device, train_bgr, args.seed)
+    iters_per_epoch = data.iters_per_epoch
+
+    def body(loop):
+        reset_peak_memory(device)
+        epoch_s, loss = [], None
         synchronize(device)
-        epoch_s.append(time.perf_counter() - te)
-        if args.log_every and (epoch + 1) % args.log_every == 0:
-            print(f'epoch {epoch + 1}/{args.epochs}: {epoch_s[-1]:.2f} s, '
-                  f"loss {float(last['loss'].detach()):.4f}", flush=True)
-    train_s = time.perf_counter() - t0
-    images = iters_per_epoch * args.batch * args.epochs
-    out = dict(train_seconds=train_s, images_per_s=images / train_s, iters=it,
-               iters_per_epoch=iters_per_epoch, epoch_seconds=epoch_s,
-               final_loss=float(last['loss'].detach()), peak_mem_gib=peak_memory_gib(device))
+        t0 = time.perf_counter()
+        for epoch in range(args.epochs):
+            te = time.perf_counter()
+            with loop.epoch():
+                perm = torch.randperm(data.n, device=device, generator=data.g)
+                for b in range(iters_per_epoch):
+                    loss = loop.step(data.batch(perm[b * args.batch:(b + 1) * args.batch]))
+            synchronize(device)
+            epoch_s.append(time.perf_counter() - te)
+            if args.log_every and (epoch + 1) % args.log_every == 0:
+                print(f'epoch {epoch + 1}/{args.epochs}: {epoch_s[-1]:.2f} s, loss {loss:.4f}',
+                      flush=True)
+        train_s = time.perf_counter() - t0
+        images = iters_per_epoch * args.batch * args.epochs
+        return dict(train_seconds=train_s, images_per_s=images / train_s, iters=loop.iter,
+                    iters_per_epoch=iters_per_epoch, epoch_seconds=epoch_s,
+                    final_loss=float(loss), peak_mem_gib=peak_memory_gib(device))
+
+    runner, out = run_training(cfg, args, device, data.loader(), args.epochs, body)
     out['loss_finite'] = math.isfinite(out['final_loss'])
-    return run.model, out
+    return runner.model, out
 
 
 def cpu_worker_path(cfg, args, device, data_root: str) -> Dict:
@@ -255,23 +234,24 @@ def cpu_worker_path(cfg, args, device, data_root: str) -> Dict:
                                      dataset=loader_cfg['dataset'])
     loader = Runner.build_dataloader(loader_cfg, seed=args.seed)
     total = args.cpu_warmup + args.cpu_iters
-    model, optim_wrapper, schedulers, hook, runner = build_training(
-        cfg, args, device, max(1, len(loader)), args.epochs)
-    model.train()
-    it, t0, batches = 0, None, iter(loader)
-    while it < total:
-        try:
-            data = next(batches)
-        except StopIteration:
-            batches = iter(loader)
-            continue
-        if it == args.cpu_warmup:
-            synchronize(device)
-            t0 = time.perf_counter()
-        runner_step(model, optim_wrapper, schedulers, hook, runner, it, data)
-        it += 1
-    synchronize(device)
-    step_s = time.perf_counter() - t0
+
+    def body(loop):
+        def batches():  # the loader's, epoch after epoch, each epoch the loop's
+            while True:
+                with loop.epoch():
+                    yield from loader
+
+        t0, stream = None, batches()
+        for it, data in zip(range(total), stream):
+            if it == args.cpu_warmup:
+                synchronize(device)
+                t0 = time.perf_counter()
+            loop.step(data)
+        synchronize(device)
+        stream.close()
+        return time.perf_counter() - t0
+
+    step_s = run_training(cfg, args, device, loader, args.epochs, body)[1]
     # the loader alone: can the workers keep up at all?
     it, t1, batches = 0, None, iter(loader)
     while it < total:
@@ -284,7 +264,7 @@ def cpu_worker_path(cfg, args, device, data_root: str) -> Dict:
             t1 = time.perf_counter()
         it += 1
     loader_s = time.perf_counter() - t1
-    del model, optim_wrapper, loader, batches
+    del loader, batches
     return dict(images_per_s=args.batch * args.cpu_iters / step_s,
                 loader_only_images_per_s=args.batch * args.cpu_iters / loader_s,
                 iters=args.cpu_iters, warmup=args.cpu_warmup,
@@ -334,7 +314,9 @@ def knn_baselines(cfg, args, device, train_rgb, train_labels, test_rgb, test_lab
                            metric='cosine', weighting='exp', temperature=args.knn_t,
                            num_classes=10)
         out[name] = 100.0 * (pred.cpu() == test_labels).float().mean().item()
-    model = build_training(cfg, args, device, 1, 1)[0]  # same seed: the trained run's start
+    # the device path's Runner, same seed, without a step: the trained run's start
+    loader = index_loader(train_rgb.shape[0], args.batch)
+    model = run_training(cfg, args, device, loader, args.epochs, lambda loop: None)[0].model
     out['random_init'] = knn_top1(model, cfg, train_rgb, train_labels, test_rgb, test_labels,
                                   device, args)['knn_top1']
     return out

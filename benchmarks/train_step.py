@@ -9,15 +9,19 @@ host memory, pinned on a GPU machine, as a DataLoader with pin_memory would
 deliver them) and report images/s (B images = 2B views per step) and, on
 CUDA, the peak allocated memory.
 
-* ``plugin``: the headline config (``configs/mec_r50_8xb64_100e.py``; SyncBN
-  reverted to BN as the Runner does on one process), its data preprocessor,
-  model and optim wrapper (for bf16 the plugin's ``BFloat16OptimWrapper``,
-  what ``tools/train.py --amp --amp-dtype bfloat16`` builds), driven as a Runner iteration is: ``RuntimeInfoHook`` and
-  ``MECLambdaWarmupHook`` before / after ``model.train_step(data,
-  optim_wrapper)``. The teacher's EMA update is inside ``MEC.loss`` (at the
-  start of each step), so it is timed as part of the step. ``RuntimeInfoHook``
-  reads each logged value back to the host -- the one synchronisation a
-  Runner iteration makes by design; ``--no-hooks`` times the bare step.
+* ``plugin``: the headline config (``configs/mec_r50_8xb64_100e.py``) trained
+  by MMEngine's ``Runner`` (``benchmarks/_runner.py``): its model (SyncBN
+  reverted to BN on one process) with its data preprocessor, its optim wrapper
+  scaled by ``auto_scale_lr`` (for bf16 the plugin's ``BFloat16OptimWrapper``,
+  what ``tools/train.py --amp --amp-dtype bfloat16`` builds), its lr schedule
+  and custom hooks (MEC's 1/lambda warm-up and guards), with
+  ``RuntimeInfoHook`` and ``ParamSchedulerHook``; each timed step is one
+  Runner iteration (the hooks' ``before_train_iter``, ``model.train_step(data,
+  optim_wrapper)``, the hooks' ``after_train_iter``). The teacher's EMA update
+  is inside ``MEC.loss`` (at the start of each step), so it is timed as part
+  of the step. ``RuntimeInfoHook`` reads each logged value back to the host --
+  the one synchronisation a Runner iteration makes by design; ``--no-hooks``
+  times the bare ``model.train_step`` of the same Runner's model.
 * ``plain``: torchvision ResNet-50 with the official projector and predictor,
   an EMA teacher updated by a per-parameter loop after the optimizer step,
   the order-4 Taylor loss by repeated m x m products, ``loss.item()`` each
@@ -38,12 +42,10 @@ import argparse
 import copy
 import gc
 import math
-import os
 import os.path as osp
 import sys
 import time
-import types
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict
 
 import torch
 
@@ -53,8 +55,10 @@ sys.path.insert(1, osp.join(osp.dirname(osp.abspath(__file__)), '..', 'tests'))
 from _common import (ROOT, configure_threads, count_syncs, env_info, peak_memory_gib, reset_peak_memory,  # noqa: E402
                      resolve_device, synchronize, write_json)
 from _reference import PlainMEC, official_momentum, plain_train_step  # noqa: E402
+from _runner import index_loader, run_stepped  # noqa: E402
 
 HEADLINE = osp.join(ROOT, 'configs/mec_r50_8xb64_100e.py')
+IMAGENET_TRAIN = 1281167  # images in ImageNet-1k's training split
 MEAN = (123.675, 116.28, 103.53)
 STD = (58.395, 57.12, 57.375)
 
@@ -108,29 +112,14 @@ def plugin_config(args):
     return cfg
 
 
-def fake_runner(model, optim_wrapper, iters_per_epoch: int):
-    """The attributes of a Runner that RuntimeInfoHook and MECLambdaWarmupHook read."""
-    from mmengine.logging import MessageHub, MMLogger
-    return types.SimpleNamespace(model=model, optim_wrapper=optim_wrapper, iter=0, epoch=0,
-                                 train_dataloader=range(iters_per_epoch), world_size=1,
-                                 message_hub=MessageHub.get_current_instance(),
-                                 logger=MMLogger.get_current_instance())
-
-
-def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool, fused: bool):
-    from mmengine.model import revert_sync_batchnorm
-    from mmengine.optim import build_optim_wrapper
-    from mmpretrain.registry import HOOKS, MODELS
+def plugin_path(args, device, amp, channels_last, compile_=False, fused=False) -> Dict:
+    from mmpretrain.structures import DataSample
     cfg = plugin_config(args)
     if compile_:
         # what `--cfg-options model.compile=True` gives a training run: backbone,
         # projector and teacher compiled in place, and the head's compile_loss
         cfg.model.compile = True
-    model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(device)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
     ow_cfg = copy.deepcopy(cfg.optim_wrapper.to_dict())
-    ow_cfg['optimizer']['lr'] = ow_cfg['optimizer']['lr'] * args.batch / 256  # auto_scale_lr
     if fused:
         # torch's one-kernel SGD step (what `--cfg-options
         # optim_wrapper.optimizer.fused=True` gives a training run); the
@@ -140,39 +129,29 @@ def build_plugin(args, device, amp: bool, channels_last: bool, compile_: bool, f
         # what `tools/train.py --amp --amp-dtype bfloat16` builds: bf16
         # autocast without mmengine's GradScaler (and its per-step sync)
         ow_cfg.update(type='BFloat16OptimWrapper', cpu_precision='bf16')
-    optim_wrapper = build_optim_wrapper(model, ow_cfg)
-    hooks = [HOOKS.build(dict(type='RuntimeInfoHook'))] + [
-        HOOKS.build(h) for h in cfg.custom_hooks if h['type'] == 'MECLambdaWarmupHook']
-    return cfg, model, optim_wrapper, hooks
-
-
-def plugin_path(args, device, amp, channels_last, compile_=False, fused=False) -> Dict:
-    from mmengine.logging import MessageHub
-    from mmpretrain.structures import DataSample
-    cfg, model, optim_wrapper, hooks = build_plugin(args, device, amp, channels_last, compile_,
-                                                    fused)
-    MessageHub.get_current_instance().update_info('max_iters', 100000)
-    runner = fake_runner(model, optim_wrapper, iters_per_epoch=1251)
     views = synthetic_views(args.batch, args.size, device)
     samples = [DataSample() for _ in range(args.batch)]
-    model.train()
 
-    def step(i):
-        runner.iter = i
-        data = dict(inputs=list(views), data_samples=samples)
-        if args.no_hooks:
-            return model.train_step(data, optim_wrapper)
-        for h in hooks:
-            h.before_train_iter(runner, i, data)
-        outputs = model.train_step(data, optim_wrapper)
-        for h in hooks:
-            h.after_train_iter(runner, i, data, outputs)
-        return outputs
+    def body(loop):
+        model, optim_wrapper = loop.runner.model, loop.runner.optim_wrapper
 
-    out = measure(step, device, args.warmup, args.iters, args.batch, args.sync_debug)
+        def step(i):
+            data = dict(inputs=list(views), data_samples=samples)
+            if args.no_hooks:
+                return model.train_step(data, optim_wrapper)
+            return loop.step(data)  # the hooks, train_step, the hooks
+
+        with loop.epoch():
+            return measure(step, device, args.warmup, args.iters, args.batch, args.sync_debug)
+
+    # the Runner's epoch: ImageNet at this batch (the lr, 1/lambda and EMA schedules)
+    runner, out = run_stepped(cfg, body, index_loader(IMAGENET_TRAIN, args.batch),
+                              cfg.train_cfg.max_epochs, device=device,
+                              channels_last=channels_last, optim_wrapper=ow_cfg)
+    model = runner.model
     out.update(head_mode=model.head.mode, taylor_order=model.head.taylor_order,
-               optim_wrapper=type(optim_wrapper).__name__, fused_optimizer=fused)
-    del model, optim_wrapper
+               optim_wrapper=type(runner.optim_wrapper).__name__, fused_optimizer=fused)
+    del model, runner
     return out
 
 
