@@ -26,17 +26,16 @@ hours. A copied row without the untrained network's k-NN (the first point of its
 gets it computed here.
 """
 import argparse
-import glob
 import hashlib
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
-import time
 from typing import Dict, List
 
-ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from _harness import ROOT, dump_monitored, knn, online_curve, run, set_every  # noqa: E402
+
 METHODS = {
     'MEC': 'configs/mec/mec_resnet18-w16_1xb128-5e_cifar10.py',
     'DISSL': 'configs/dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py',
@@ -54,22 +53,6 @@ IMAGE_EXT = ('.png', '.jpg', '.jpeg', '.bmp')
 KNN_MEMORY = 20000  # training images spread over the classes, the k-NN memory of every row
 
 
-def _set_every(node, key: str, value) -> int:
-    """Set ``key`` wherever it occurs in a nested config (dicts and lists); how many."""
-    found = 0
-    if isinstance(node, dict):
-        for k in list(node):
-            if k == key:
-                node[k] = value
-                found += 1
-            else:
-                found += _set_every(node[k], key, value)
-    elif isinstance(node, list):
-        for v in node:
-            found += _set_every(v, key, value)
-    return found
-
-
 def _without_subsets(dataset):
     """The dataset config with every ``SpreadSubset`` replaced by the dataset it wraps."""
     if isinstance(dataset, dict):
@@ -83,7 +66,7 @@ def shared_knn_protocol(cfg, memory: int) -> None:
     """Every row's k-NN on the same images: ``memory`` training images spread over the
     classes and the whole test split, whatever the method's quick config uses."""
     loader = cfg.knn_train_dataloader
-    if not _set_every(loader, 'num_samples', memory):
+    if not set_every(loader, 'num_samples', memory):
         loader.dataset = dict(type='SpreadSubset', num_samples=memory, dataset=loader.dataset)
     cfg.knn_test_dataloader.dataset = _without_subsets(cfg.knn_test_dataloader.dataset)
 
@@ -91,21 +74,6 @@ def shared_knn_protocol(cfg, memory: int) -> None:
 def count_images(data_root: str, split: str) -> int:
     return sum(f.lower().endswith(IMAGE_EXT)
                for _, _, files in os.walk(osp.join(data_root, split)) for f in files)
-
-
-def dump_monitored(cfg, work_dir: str, log_interval: int, seed: int) -> str:
-    """Checkpoint at the last epoch only, a k-NN monitor after every epoch (k = 20, 200),
-    the seed; the config written to ``work_dir/config.py``, whose path is returned."""
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=cfg.train_cfg.max_epochs,
-                                        max_keep_ckpts=1)
-    cfg.default_hooks.logger = dict(type='LoggerHook', interval=log_interval)
-    hooks = [h for h in cfg.get('custom_hooks', []) if h['type'] != 'KNNMonitorHook']
-    cfg.custom_hooks = hooks + [dict(type='KNNMonitorHook', interval=1, ks=(20, 200))]
-    cfg.randomness = dict(seed=seed)
-    os.makedirs(work_dir, exist_ok=True)
-    path = osp.join(work_dir, 'config.py')
-    cfg.dump(path)
-    return path
 
 
 def method_config(name: str, args, work_dir: str) -> Dict:
@@ -126,7 +94,7 @@ def method_config(name: str, args, work_dir: str) -> Dict:
             cfg.auto_scale_lr.base_batch_size *= args.batch / loader.batch_size
         loader.batch_size = args.batch
     for split in ('train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader'):
-        _set_every(cfg[split], 'data_root', args.data_root)
+        set_every(cfg[split], 'data_root', args.data_root)
     shared_knn_protocol(cfg, args.knn_train_limit or KNN_MEMORY)
     cfg.train_cfg.max_epochs = args.epochs
     path = dump_monitored(cfg, work_dir, args.log_interval, args.seed)
@@ -134,40 +102,6 @@ def method_config(name: str, args, work_dir: str) -> Dict:
     n = args.train_limit or count_images(args.data_root, 'train')
     per_epoch = (n // loader.batch_size) * loader.batch_size if drop_last else n
     return dict(path=path, images_per_epoch=per_epoch, batch=loader.batch_size)
-
-
-def run(cmd: List[str], log: str) -> float:
-    t0 = time.perf_counter()
-    with open(log, 'w') as f:
-        proc = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
-        with open(log) as f:
-            tail = f.read()[-2000:]
-        raise RuntimeError(f"{' '.join(cmd)} failed (exit {proc.returncode}); end of {log}:\n{tail}")
-    return time.perf_counter() - t0
-
-
-def knn(config: str, extra: List[str], out: str) -> Dict:
-    cmd = [sys.executable, 'tools/analysis/knn_eval.py', config] + extra + [
-        '--k', '20', '200', '--out', out]
-    run(cmd, out.replace('.json', '.log'))
-    with open(out) as f:
-        acc = json.load(f)['weighted_knn']
-    return dict(knn_top1_k20=acc['k=20,T=0.07'], knn_top1_k200=acc['k=200,T=0.07'])
-
-
-def online_curve(work_dir: str, images_per_epoch: int) -> List[Dict]:
-    """The KNNMonitorHook's points (logged with step = epoch) from the scalars of the
-    latest run in ``work_dir`` (an earlier run there keeps its own timestamped folder)."""
-    points = []
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))[-1:]:
-        with open(path) as f:
-            for line in f:
-                rec = json.loads(line)
-                if 'knn/top1_k20' in rec:
-                    points.append(dict(images_seen=rec['step'] * images_per_epoch,
-                                       k20=rec['knn/top1_k20'], k200=rec.get('knn/top1_k200')))
-    return points
 
 
 def plot(rows: List[Dict], path: str, title: str) -> None:

@@ -31,7 +31,7 @@ import time
 from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from cifar_same_budget import _set_every, dump_monitored, knn, online_curve  # noqa: E402
+from _harness import dump_monitored, knn, online_curve, set_every  # noqa: E402
 
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
 DEFAULT_CONFIG = 'configs/mec/mec_resnet18-w16_1xb256-10e_fashion-mnist.py'
@@ -93,9 +93,9 @@ def variant_config(variant: Dict, args, work_dir: str) -> Dict:
                               dataset=loader.dataset)
     if args.data_root:
         for split in ('train_dataloader', 'knn_train_dataloader', 'knn_test_dataloader'):
-            _set_every(cfg[split], 'data_root', args.data_root)
+            set_every(cfg[split], 'data_root', args.data_root)
     if args.knn_train_limit:
-        _set_every(cfg.knn_train_dataloader, 'num_samples', args.knn_train_limit)
+        set_every(cfg.knn_train_dataloader, 'num_samples', args.knn_train_limit)
     path = dump_monitored(cfg, work_dir, args.log_interval, args.seed)
     return dict(path=path, epochs=cfg.train_cfg.max_epochs, batch=loader.batch_size)
 
