@@ -24,3 +24,12 @@ def tiny_mec_model(eps_square=64., order=4, mode='auto', in_channels=3):
 
 def copy_cfg(cfg):
     return copy.deepcopy(cfg)
+
+
+def mec_hooks(radius_interval=1, **warmup):
+    """MEC's custom_hooks as its configs list them: the 1/lambda warm-up (``warmup``:
+    its arguments), the Taylor-radius guard, the non-finite-loss stop, the compile check."""
+    return [dict(type='MECLambdaWarmupHook', **warmup),
+            dict(type='MECTaylorGuardHook', radius_interval=radius_interval),
+            dict(type='MECStopOnNonFiniteLossHook'),
+            dict(type='MECCompileCheckHook')]

@@ -10,7 +10,7 @@ from mmengine.logging import MessageHub
 from mmpretrain.utils import register_all_modules
 
 import mec_plugin  # noqa: F401
-from mec_plugin.registry import MODELS, TRANSFORMS
+from mec_plugin.registry import HOOKS, MODELS, TRANSFORMS
 
 register_all_modules(init_default_scope=True)  # transforms resolve in mmpretrain's scope
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
@@ -76,6 +76,22 @@ def test_official_batch_variant():
     cfg = load('mec/mec_r50_8xb128_100e_in1k.py')
     assert cfg.train_dataloader.batch_size == 128
     assert cfg.model.head.eps_square == 64.
+
+
+MEC_HOOKS = ['MECLambdaWarmupHook', 'MECTaylorGuardHook', 'MECStopOnNonFiniteLossHook',
+             'MECCompileCheckHook']
+
+
+@pytest.mark.parametrize('path', MEC_CONFIGS, ids=lambda p: os.path.relpath(p, ROOT))
+def test_every_mec_config_lists_the_mec_hooks(path):
+    """The warm-up and the three jobs split out of it (guard, non-finite stop, compile
+    check), each built; the warm-up first, where the sweeps' ``custom_hooks.0.*`` options
+    find it, and with no 0.1.0 radius arguments (they belong to the guard now)."""
+    cfg = Config.fromfile(path)
+    assert [h.type for h in cfg.custom_hooks if h.type.startswith('MEC')] == MEC_HOOKS
+    assert cfg.custom_hooks[0].keys() <= {'type', 'warmup_epochs', 'warmup_iters', 'start_factor'}
+    for hook in cfg.custom_hooks:
+        HOOKS.build(hook)
 
 
 @pytest.mark.parametrize('path', MEC_CONFIGS, ids=lambda p: os.path.relpath(p, ROOT))

@@ -54,6 +54,15 @@ def batch_of_one(tmp):
     model.loss([torch.randn(1, 3, 16, 16)] * 2, [])
 
 
+def radius_interval_on_warmup(tmp):
+    """0.1.0's place for the guard's argument, in a run that lists the guard hook itself."""
+    from types import SimpleNamespace
+    hook = HOOKS.build(dict(type='MECLambdaWarmupHook', warmup_iters=10, radius_interval=20))
+    runner = SimpleNamespace(model=build_mec(), train_dataloader=[None] * 4,
+                             hooks=[HOOKS.build(dict(type='MECTaylorGuardHook'))])
+    hook.before_train(runner)
+
+
 def missing_data_root(tmp):
     from mmpretrain.datasets import CustomDataset
     CustomDataset(data_root=os.path.join(tmp, 'no_such_dir'), data_prefix='train',
@@ -178,9 +187,14 @@ ROWS = [
     ('warmup_iters', 'MECLambdaWarmupHook(warmup_iters=-10)',
      lambda t: HOOKS.build(dict(type='MECLambdaWarmupHook', warmup_iters=-10)),
      ValueError, r'warmup_iters must be None or an integer >= 0, got -10'),
-    ('radius_interval', 'MECLambdaWarmupHook(radius_interval=-1)',
-     lambda t: HOOKS.build(dict(type='MECLambdaWarmupHook', radius_interval=-1)),
-     ValueError, r'radius_interval must be an integer >= 0'),
+    ('radius_interval', 'MECTaylorGuardHook(radius_interval=-1)',
+     lambda t: HOOKS.build(dict(type='MECTaylorGuardHook', radius_interval=-1)),
+     ValueError, r'MECTaylorGuardHook: radius_interval must be an integer >= 0'),
+    ('radius_interval_on_warmup',
+     'MECLambdaWarmupHook(radius_interval=20) beside MECTaylorGuardHook',
+     radius_interval_on_warmup, ValueError,
+     r'MECLambdaWarmupHook: radius_interval=20 is an argument of MECTaylorGuardHook; .*'
+     r'Set it on MECTaylorGuardHook in custom_hooks'),
     ('width_mismatch', 'predictor in_channels 16, projector out_channels 32', width_mismatch,
      ValueError, r'the projector outputs d = 32 but the predictor maps 16 -> 32'),
     ('views_1', 'MultiView(num_views=[1])', views(1),

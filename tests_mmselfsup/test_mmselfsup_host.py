@@ -42,7 +42,9 @@ def test_mec_family_is_registered_into_mmselfsup():
     assert MODELS.get('mmselfsup.MEC') is mec_plugin.MEC
     assert MODELS.get('MECHead') is mec_plugin.MECHead
     assert MODELS.get('MECProjector') is mec_plugin.MECProjector
-    assert HOOKS.get('MECLambdaWarmupHook') is mec_plugin.MECLambdaWarmupHook
+    for hook in ('MECLambdaWarmupHook', 'MECTaylorGuardHook', 'MECStopOnNonFiniteLossHook',
+                 'MECCompileCheckHook'):
+        assert HOOKS.get(hook) is getattr(mec_plugin, hook), hook
     # the comparators (built on mmpretrain) are skipped, not half-registered
     for name in ('DISSL', 'CISSL', 'MoCoSmall', 'CMC', 'DISSLHead', 'CISSLHead',
                  'MoCoInfoNCEHead', 'ISSLMLP', 'CMCAlexNet'):
@@ -142,7 +144,8 @@ def tiny_cfg(image_root, work_dir):
     cfg.optim_wrapper.optimizer.lr = 0.05
     cfg.train_cfg.max_epochs = 1
     cfg.param_scheduler = []
-    cfg.custom_hooks[0].update(radius_interval=1)
+    [guard] = [h for h in cfg.custom_hooks if h.type == 'MECTaylorGuardHook']
+    guard.update(radius_interval=1)
     cfg.default_hooks.checkpoint.interval = 100
     cfg.default_hooks.logger.interval = 1
     cfg.auto_scale_lr.enable = False
@@ -173,7 +176,9 @@ def test_mmselfsup_config_trains_mec(tmp_path):
     assert type(model.head) is mec_plugin.MECHead
     assert type(model.neck) is mec_plugin.MECProjector
     assert type(model.data_preprocessor).__module__.startswith('mmselfsup.')
-    assert any(type(h) is mec_plugin.MECLambdaWarmupHook for h in runner.hooks)
+    for hook in (mec_plugin.MECLambdaWarmupHook, mec_plugin.MECTaylorGuardHook,
+                 mec_plugin.MECStopOnNonFiniteLossHook, mec_plugin.MECCompileCheckHook):
+        assert any(type(h) is hook for h in runner.hooks), hook.__name__
     record = Record()
     runner.register_hook(record)
     runner.train()

@@ -13,5 +13,11 @@ param_scheduler = [
          convert_to_iter_based=True),
 ]
 train_cfg = dict(max_epochs=max_epochs)
-custom_hooks = [dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.,
-                     radius_interval=20)]
+# _base_/schedules/mec_sgd_coslr_4e_quick.py's hooks with this config's warmup_epochs (a list
+# is replaced, not merged)
+custom_hooks = [
+    dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.),
+    dict(type='MECTaylorGuardHook', radius_interval=20),
+    dict(type='MECStopOnNonFiniteLossHook'),
+    dict(type='MECCompileCheckHook'),
+]

@@ -20,7 +20,13 @@ param_scheduler = [
 ]
 # resumes inside an epoch too (mmengine's loop restarts the epoch)
 train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
-custom_hooks = [dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.,
-                     radius_interval=20)]
+# _base_/schedules/mec_sgd_coslr_100e.py's hooks with this config's warmup_epochs and
+# radius_interval (a list is replaced, not merged; mode='exact' has no radius to watch)
+custom_hooks = [
+    dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.),
+    dict(type='MECTaylorGuardHook', radius_interval=20),
+    dict(type='MECStopOnNonFiniteLossHook'),
+    dict(type='MECCompileCheckHook'),
+]
 default_hooks = dict(checkpoint=dict(interval=20, max_keep_ckpts=2),
                      logger=dict(interval=20))

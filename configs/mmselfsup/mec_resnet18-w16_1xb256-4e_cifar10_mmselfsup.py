@@ -75,8 +75,14 @@ param_scheduler = [
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs)  # no `type`: mmselfsup#745, see above
 auto_scale_lr = dict(base_batch_size=256, enable=True)
-custom_hooks = [dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.,
-                     radius_interval=20)]
+# the 1/lambda warm-up; the Taylor-radius guard (every 20 iterations); the stop at a non-finite
+# loss; a warning if the config's compile=True would recompile the step every iteration
+custom_hooks = [
+    dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.),
+    dict(type='MECTaylorGuardHook', radius_interval=20),
+    dict(type='MECStopOnNonFiniteLossHook'),
+    dict(type='MECCompileCheckHook'),
+]
 
 # --- runtime (MMSelfSup 1.0.0's selfsup/_base_/default_runtime.py) -------------
 default_hooks = dict(

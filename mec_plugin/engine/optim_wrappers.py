@@ -12,7 +12,7 @@ no per-step sync. It also runs on the CPU (CPU autocast), which
 
 What is given up: the scaler's skip of a step whose gradients are not finite.
 With bfloat16 those come from a diverging run rather than from underflow;
-the plugin's ``MECLambdaWarmupHook`` stops training at a non-finite loss.
+the plugin's ``MECStopOnNonFiniteLossHook`` stops training at a non-finite loss.
 
 On a CPU, bfloat16 only pays where the CPU computes it natively (AVX512-BF16
 or AMX). Elsewhere (AVX2-only CPUs, many laptops) it is emulated: on a 2-core

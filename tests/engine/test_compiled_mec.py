@@ -63,7 +63,7 @@ def test_the_compiled_model_trains_like_the_eager_one_without_recompiling():
 
 @pytest.mark.parametrize('compile_cfg,warned', [(True, True), (dict(mode='max-autotune'), True),
                                                 ({}, True), (None, False), (False, False)])
-def test_the_warmup_hook_warns_about_compiling_train_step(compile_cfg, warned):
+def test_the_compile_check_hook_warns_about_compiling_train_step(compile_cfg, warned):
     from mmengine.config import Config
     messages = []
     runner = types.SimpleNamespace(
@@ -71,7 +71,7 @@ def test_the_warmup_hook_warns_about_compiling_train_step(compile_cfg, warned):
         train_dataloader=types.SimpleNamespace(batch_size=8),
         cfg=Config(dict(compile=compile_cfg)),
         logger=types.SimpleNamespace(warning=messages.append))
-    HOOKS.build(dict(type='MECLambdaWarmupHook')).before_train(runner)
+    HOOKS.build(dict(type='MECCompileCheckHook')).before_train(runner)
     assert bool(messages) == warned
     if warned:
         assert 'model.compile=True' in messages[0] and 'recompiles' in messages[0]

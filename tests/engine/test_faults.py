@@ -18,7 +18,7 @@ from mmengine.config import Config
 from PIL import Image
 
 import mec_plugin  # noqa: F401
-from _tiny import tiny_mec_model
+from _tiny import mec_hooks, tiny_mec_model
 from _upstream import UpstreamBug, upstream_bug
 from mec_plugin.datasets import ImageLoadError, LoadImageFromFileChecked
 from mec_plugin.engine.hooks import atomic_write_bytes
@@ -60,7 +60,7 @@ def write_config(path, image_root, hook='AtomicCheckpointHook', max_keep_ckpts=1
                            param_scheduler=dict(type='ParamSchedulerHook'),
                            checkpoint=dict(type=hook, interval=CKPT_EVERY, by_epoch=False,
                                            max_keep_ckpts=max_keep_ckpts)),
-        custom_hooks=[dict(type='MECLambdaWarmupHook', warmup_epochs=1, radius_interval=0)],
+        custom_hooks=mec_hooks(radius_interval=0, warmup_epochs=1),
         randomness=dict(seed=0, deterministic=True),
         env_cfg=dict(dist_cfg=dict(backend='gloo')),
         log_level='INFO',

@@ -19,7 +19,7 @@ from mmpretrain.structures import DataSample
 
 import mec_plugin  # noqa: F401 (registers)
 from mec_plugin.registry import HOOKS, MODELS
-from _tiny import tiny_mec_model
+from _tiny import mec_hooks, tiny_mec_model
 
 READS = ('item', 'tolist', 'numpy', 'cpu', '__bool__', '__float__', '__int__', '__index__')
 BATCH = 8
@@ -58,7 +58,8 @@ def _setup(mode, wrapper_type):
     optim_wrapper = build_optim_wrapper(model, dict(
         type=wrapper_type,
         optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-5)))
-    hook = HOOKS.build(dict(type='MECLambdaWarmupHook', warmup_epochs=1, radius_interval=3))
+    # the hooks of a step, as the configs list them (MECCompileCheckHook acts before training only)
+    hooks = [HOOKS.build(h) for h in mec_hooks(radius_interval=3, warmup_epochs=1)]
     runner = types.SimpleNamespace(
         model=model, optim_wrapper=optim_wrapper, iter=0, epoch=0, world_size=1,
         train_dataloader=range(10), message_hub=MessageHub.get_current_instance(),
@@ -71,9 +72,11 @@ def _setup(mode, wrapper_type):
 
     def step(i):
         runner.iter = i
-        hook.before_train_iter(runner, i, data)
+        for hook in hooks:
+            hook.before_train_iter(runner, i, data)
         outputs = model.train_step(data, optim_wrapper)
-        hook.after_train_iter(runner, i, data, outputs)
+        for hook in hooks:
+            hook.after_train_iter(runner, i, data, outputs)
         return outputs
     return model, step
 
@@ -93,11 +96,11 @@ def test_a_step_reads_nothing_back_and_the_radius_once_per_interval(mode, wrappe
     assert all(torch.isfinite(o['loss']) for o in outputs)
 
     with HostReads() as reads:
-        step(3)  # radius_interval = 3: the hook estimates rho(C) and logs it
+        step(3)  # radius_interval = 3: the guard hook estimates rho(C) and logs it
     if mode == 'exact':  # no Taylor series, no radius to watch
         assert reads.calls == []
     else:
-        assert len(reads.calls) == 1 and reads.calls[0].startswith('mec_lambda_warmup_hook.py'), \
+        assert len(reads.calls) == 1 and reads.calls[0].startswith('mec_taylor_guard_hook.py'), \
             reads.calls
         radius = MessageHub.get_current_instance().get_scalar('train/taylor_radius').current()
         assert radius > 0

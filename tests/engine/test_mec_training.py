@@ -1,12 +1,12 @@
 """MEC through MMEngine's Runner on tiny generated images: the 1/lambda
-warm-up, the Taylor guard, and resume giving the uninterrupted losses."""
+warm-up, the Taylor guard, the non-finite-loss stop (as the configs list the hooks,
+and as plugin 0.1.0's configs did), and resume giving the uninterrupted losses."""
 import copy
 import json
 import os
 
 import numpy as np
 import pytest
-import torch
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -15,7 +15,7 @@ from PIL import Image
 
 import mec_plugin  # noqa: F401
 from mec_plugin.engine.hooks import lamda_inv_factor
-from _tiny import tiny_mec_model
+from _tiny import mec_hooks, tiny_mec_model
 
 HERE = os.path.dirname(__file__)
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..'))
@@ -41,7 +41,12 @@ def image_root(tmp_path_factory):
 
 
 def tiny_cfg(image_root, work_dir, max_epochs=2, eps_square=64., warmup_epochs=1, num_workers=0,
-             **head):
+             hooks='split', **head):
+    """hooks='split': MEC's hooks as the configs list them; '0.1.0': the warm-up hook alone,
+    as plugin 0.1.0's configs list it (it then runs the others itself)."""
+    custom_hooks = (mec_hooks(warmup_epochs=warmup_epochs, radius_interval=1) if hooks == 'split'
+                    else [dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs,
+                               radius_interval=1)])
     cfg = Config.fromfile(os.path.join(ROOT, 'configs/_base_/datasets/cifar10_mec.py'))
     cfg.merge_from_dict(dict(
         model=tiny_mec_model(eps_square=eps_square, **head),
@@ -53,8 +58,7 @@ def tiny_cfg(image_root, work_dir, max_epochs=2, eps_square=64., warmup_epochs=1
         train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=max_epochs),
         default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
                            checkpoint=dict(type='CheckpointHook', interval=1)),
-        custom_hooks=[dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs,
-                           radius_interval=1)],
+        custom_hooks=custom_hooks,
         randomness=dict(seed=0, deterministic=True),
         env_cfg=dict(dist_cfg=dict(backend='gloo')),
         log_level='WARNING',
@@ -98,8 +102,9 @@ def test_lr_schedule_official_vectors(tmp_path):
     assert lrs[-1] == pytest.approx(0, abs=1e-3)
 
 
-def test_training_follows_the_warmup_and_logs_the_radius(image_root, tmp_path):
-    cfg = tiny_cfg(image_root, str(tmp_path), max_epochs=2, warmup_epochs=1)
+@pytest.mark.parametrize('hooks', ['split', '0.1.0'])
+def test_training_follows_the_warmup_and_logs_the_radius(image_root, tmp_path, hooks):
+    cfg = tiny_cfg(image_root, str(tmp_path), max_epochs=2, warmup_epochs=1, hooks=hooks)
     runner = Runner.from_cfg(cfg)
     runner.train()
     logs = scalars(str(tmp_path))
@@ -109,16 +114,31 @@ def test_training_follows_the_warmup_and_logs_the_radius(image_root, tmp_path):
     assert [round(r['lamda_inv'], 4) for r in logs] == pytest.approx(expected, rel=1e-4)
     assert all('taylor_radius' in r for r in logs)
     assert all(np.isfinite(r['loss']) for r in logs)
+    # a 0.1.0 config is told, once, which hooks to list; a config that lists them is not
+    assert len(log_lines(str(tmp_path), 'lists none of')) == (hooks == '0.1.0')
 
 
-def guard_warnings(work_dir):
+def test_a_0_1_0_radius_argument_is_checked_when_the_warmup_hook_is_built():
+    """The guard's arguments, given to the warm-up hook as in plugin 0.1.0's configs, fail
+    with the config, by name (the hook builds the guard it may run at once)."""
+    from mec_plugin.registry import HOOKS
+    with pytest.raises(ValueError, match=r'radius_interval must be an integer >= 0 \(0 = off\), '
+                                         r'got -1'):
+        HOOKS.build(dict(type='MECLambdaWarmupHook', radius_interval=-1))
+
+
+def log_lines(work_dir, phrase):
     lines = []
     for root, _, files in os.walk(work_dir):
         for f in files:
             if f.endswith('.log'):
                 with open(os.path.join(root, f)) as fh:
-                    lines += [line for line in fh if 'Taylor guard' in line]
+                    lines += [line for line in fh if phrase in line]
     return lines
+
+
+def guard_warnings(work_dir):
+    return log_lines(work_dir, 'Taylor guard')
 
 
 def test_guard_warns_when_the_series_diverges(image_root, tmp_path):
@@ -207,7 +227,7 @@ train_dataloader = dict(
                            dict(type='PackInputs')]))
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.05, momentum=0.9))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=1)
-custom_hooks = [dict(type='MECLambdaWarmupHook', warmup_iters=10)]
+custom_hooks = {hooks!r}
 default_hooks = dict(logger=dict(type='LoggerHook', interval=1))
 work_dir = {work!r}
 """
@@ -219,7 +239,8 @@ def test_a_plain_mmpretrain_config_with_custom_imports_trains(image_root, tmp_pa
     import sys
     cfg_file = tmp_path / 'user_mec.py'
     cfg_file.write_text(PLAIN_MMPRETRAIN_CONFIG.format(
-        model=tiny_mec_model(), root=image_root, work=str(tmp_path / 'work')))
+        model=tiny_mec_model(), root=image_root, work=str(tmp_path / 'work'),
+        hooks=mec_hooks(radius_interval=50, warmup_iters=10)))
     # a fresh interpreter that never imported mec_plugin: the config alone must register it
     code = ('import sys\n'
             'from mmengine.config import Config\n'
@@ -235,8 +256,9 @@ def test_a_plain_mmpretrain_config_with_custom_imports_trains(image_root, tmp_pa
 
 
 @pytest.mark.slow
-def test_a_non_finite_loss_stops_training_with_the_likely_causes(image_root, tmp_path):
-    cfg = tiny_cfg(image_root, str(tmp_path), max_epochs=2)
+@pytest.mark.parametrize('hooks', ['split', '0.1.0'])
+def test_a_non_finite_loss_stops_training_with_the_likely_causes(image_root, tmp_path, hooks):
+    cfg = tiny_cfg(image_root, str(tmp_path), max_epochs=2, hooks=hooks)
     cfg.optim_wrapper.optimizer.lr = 1e30  # blows the weights up within a few steps
     runner = Runner.from_cfg(cfg)
     with pytest.raises(RuntimeError, match='the loss is (nan|inf|-inf)') as err:

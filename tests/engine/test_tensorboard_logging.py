@@ -10,7 +10,7 @@ from mmengine.runner import Runner
 
 import mec_plugin  # noqa: F401
 from _eval_data import make_image_folder
-from _tiny import tiny_mec_model
+from _tiny import mec_hooks, tiny_mec_model
 
 event_accumulator = pytest.importorskip(
     'tensorboard.backend.event_processing.event_accumulator',
@@ -53,8 +53,8 @@ def test_a_tiny_mec_run_writes_the_mec_scalars_and_knn_to_tensorboard(tmp_path):
         train_cfg=dict(type='EpochBasedTrainLoop', max_epochs=2),
         default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
                            checkpoint=dict(type='CheckpointHook', interval=-1, save_last=False)),
-        custom_hooks=[dict(type='MECLambdaWarmupHook', warmup_epochs=1, radius_interval=1),
-                      dict(type='KNNMonitorHook', interval=1, ks=(1, 3))],
+        custom_hooks=mec_hooks(radius_interval=1, warmup_epochs=1) + [
+            dict(type='KNNMonitorHook', interval=1, ks=(1, 3))],
         visualizer=dict(type='UniversalVisualizer', vis_backends=WITH_TENSORBOARD),
         env_cfg=dict(dist_cfg=dict(backend='gloo')),
         log_level='WARNING',

@@ -19,7 +19,11 @@ train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 # lr = base_lr * (total batch) / 256, applied by the Runner (always on: the
 # official recipe scales linearly from base 0.5)
 auto_scale_lr = dict(base_batch_size=256, enable=True)
+# the 1/lambda warm-up; the Taylor-radius guard (every 100 iterations); the stop at a non-finite
+# loss; a warning if the config's compile=True would recompile the step every iteration
 custom_hooks = [
-    dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.,
-         radius_interval=100),
+    dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.),
+    dict(type='MECTaylorGuardHook', radius_interval=100),
+    dict(type='MECStopOnNonFiniteLossHook'),
+    dict(type='MECCompileCheckHook'),
 ]

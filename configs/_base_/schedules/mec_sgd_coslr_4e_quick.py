@@ -15,5 +15,11 @@ param_scheduler = [
 # resumes inside an epoch too (mmengine's loop restarts the epoch)
 train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=256, enable=True)
-custom_hooks = [dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.,
-                     radius_interval=20)]
+# the 1/lambda warm-up; the Taylor-radius guard (every 20 iterations); the stop at a non-finite
+# loss; a warning if the config's compile=True would recompile the step every iteration
+custom_hooks = [
+    dict(type='MECLambdaWarmupHook', warmup_epochs=warmup_epochs, start_factor=8.),
+    dict(type='MECTaylorGuardHook', radius_interval=20),
+    dict(type='MECStopOnNonFiniteLossHook'),
+    dict(type='MECCompileCheckHook'),
+]

@@ -1,10 +1,16 @@
-import math
 from typing import Optional
 
 from mmengine.hooks import Hook
 
-from mec_plugin.host import get_ori_model
 from mec_plugin.registry import HOOKS
+from .mec_compile_check_hook import MECCompileCheckHook
+from .mec_head_lookup import mec_head
+from .mec_non_finite_loss_hook import MECStopOnNonFiniteLossHook
+from .mec_taylor_guard_hook import MECTaylorGuardHook
+
+# what plugin 0.1.0's MECLambdaWarmupHook also did, each now a hook of its own;
+# in the order it did them (the stop before the radius read)
+SPLIT_OUT_HOOKS = (MECStopOnNonFiniteLossHook, MECTaylorGuardHook, MECCompileCheckHook)
 
 
 def lamda_inv_factor(iteration: int, warmup_iters: int, start_factor: float) -> float:
@@ -20,7 +26,7 @@ def lamda_inv_factor(iteration: int, warmup_iters: int, start_factor: float) -> 
 
 @HOOKS.register_module()
 class MECLambdaWarmupHook(Hook):
-    """1/lambda warm-up and the Taylor-divergence guard of MEC.
+    """The 1/lambda warm-up of MEC.
 
     Before every iteration it sets ``head.lamda_inv_factor`` from the Runner's
     iteration count (so the schedule survives ``--resume``): 1/lambda goes
@@ -29,14 +35,11 @@ class MECLambdaWarmupHook(Hook):
     there. Early training is then dominated by the alignment term; the
     higher-order (uniformity) terms switch on as lambda grows.
 
-    A non-finite loss stops training with an error that names the likely
-    causes (Taylor divergence, learning rate) instead of training on NaNs.
-
-    Every ``radius_interval`` iterations it asks the head for a cheap
-    subspace-iteration estimate of the spectral radius rho(C), logs it as
-    ``taylor_radius`` and warns when it reaches ``warn_radius``: the Taylor
-    series diverges for rho(C) >= 1. The estimate is read back (one device
-    sync) only on those iterations.
+    MEC's configs list it with :class:`MECTaylorGuardHook` (the spectral-radius
+    guard), :class:`MECStopOnNonFiniteLossHook` and :class:`MECCompileCheckHook`.
+    Plugin 0.1.0's configs list this hook alone, which then did those three
+    jobs too: a run that lists none of them gets them from this hook, as
+    before, with one warning that says what to list.
 
     Args:
         warmup_epochs (float): warm-up length in epochs; a fraction such as
@@ -47,9 +50,10 @@ class MECLambdaWarmupHook(Hook):
             ``warmup_epochs`` (needed with an iteration-based loop).
         start_factor (float): 1/lambda starts at ``start_factor`` times its
             final value. Defaults to 8.
-        radius_interval (int): iterations between radius estimates; 0 turns
-            the guard off. Defaults to 50.
-        warn_radius (float): warn at or above this radius. Defaults to 1.
+        radius_interval (int, optional): 0.1.0's argument, for a run that
+            lists none of the three hooks: the ``radius_interval`` of the
+            :class:`MECTaylorGuardHook` this hook then runs (default 50).
+        warn_radius (float, optional): likewise, its ``warn_radius`` (default 1).
     """
 
     priority = 'NORMAL'
@@ -58,8 +62,8 @@ class MECLambdaWarmupHook(Hook):
                  warmup_epochs: float = 10,
                  warmup_iters: Optional[int] = None,
                  start_factor: float = 8.0,
-                 radius_interval: int = 50,
-                 warn_radius: float = 1.0) -> None:
+                 radius_interval: Optional[int] = None,
+                 warn_radius: Optional[float] = None) -> None:
         if start_factor < 1:
             raise ValueError(f'MECLambdaWarmupHook: start_factor must be >= 1, got {start_factor}')
         if warmup_iters is None and warmup_epochs < 0:
@@ -67,63 +71,29 @@ class MECLambdaWarmupHook(Hook):
         if warmup_iters is not None and (not isinstance(warmup_iters, int) or warmup_iters < 0):
             raise ValueError('MECLambdaWarmupHook: warmup_iters must be None or an integer >= 0, '
                              f'got {warmup_iters!r}')
-        if not isinstance(radius_interval, int) or radius_interval < 0:
-            raise ValueError('MECLambdaWarmupHook: radius_interval must be an integer >= 0 '
-                             f'(0 = off), got {radius_interval!r}')
         self.warmup_epochs = warmup_epochs
         self.warmup_iters = warmup_iters
         self.start_factor = start_factor
-        self.radius_interval = radius_interval
-        self.warn_radius = warn_radius
-        self._warned = False
+        self._guard_args = {name: value for name, value in (('radius_interval', radius_interval),
+                                                            ('warn_radius', warn_radius))
+                            if value is not None}
+        # built now, so that a bad radius_interval fails with the config, by name
+        self._split_out = [MECStopOnNonFiniteLossHook(), MECTaylorGuardHook(**self._guard_args),
+                           MECCompileCheckHook()]
+        self._runs = []  # the split-out hooks this hook runs itself (a 0.1.0 config)
 
     def _warmup_iters(self, runner) -> int:
         if self.warmup_iters is not None:
             return self.warmup_iters
         return int(self.warmup_epochs * len(runner.train_dataloader))
 
-    @staticmethod
-    def _head(runner):
-        head = getattr(get_ori_model(runner.model), 'head', None)
-        if head is None or not hasattr(head, 'lamda_inv_factor'):
-            raise TypeError('MECLambdaWarmupHook needs a model whose head is an '
-                            f'MECHead, got {type(head).__name__}')
-        return head
+    def _check_length(self, runner) -> None:
+        """Refuse a warm-up in epochs that is shorter than 2 iterations of this run.
 
-    @staticmethod
-    def _stop_on_non_finite_loss(runner, head) -> None:
-        """Stop before a NaN / inf loss reaches a checkpoint, saying why.
-
-        Reads the loss RuntimeInfoHook (priority VERY_HIGH) already copied to
-        the MessageHub as a float, so it adds no device sync.
+        The configs warm the lr up over the same epochs, and MMEngine's LinearLR
+        of one iteration never leaves its start_factor: the run would train at
+        ~0 lr, silently.
         """
-        try:
-            loss = runner.message_hub.get_scalar('train/loss').current()
-        except KeyError:
-            return
-        if math.isfinite(loss):
-            return
-        radius = runner.message_hub.runtime_info.get('mec_last_radius')
-        lr = runner.optim_wrapper.get_lr() if hasattr(runner, 'optim_wrapper') else {}
-        raise RuntimeError(
-            f'MEC: the loss is {loss} at iteration {runner.iter + 1}; training stopped '
-            'before it reaches a checkpoint (the last good one is in the work dir). '
-            f'Likely causes: the Taylor series diverged (last spectral radius '
-            f'{radius if radius is not None else "not measured"}, 1/lambda = '
-            f'{head.last_lamda_inv:.4g}, eps_square = {head.eps_square:g}: raise '
-            "eps_square or use model.head.mode='exact'), or the learning rate is too high "
-            f'(now {lr}).')
-
-    def before_train(self, runner) -> None:
-        # fail before the first step, naming the value, rather than in BatchNorm
-        batch = getattr(runner.train_dataloader, 'batch_size', None)
-        world = runner.world_size if hasattr(runner, 'world_size') else 1
-        if batch is not None and batch * world < 2:
-            raise ValueError(
-                f'MEC needs a global batch of at least 2 images, got train_dataloader.batch_size'
-                f' = {batch} on {world} process(es)')
-        # the configs warm the lr up over the same epochs, and MMEngine's LinearLR of one
-        # iteration never leaves its start_factor: the run would train at ~0 lr, silently
         if (self.warmup_iters is None and self.warmup_epochs > 0
                 and hasattr(runner.train_dataloader, '__len__')
                 and self._warmup_iters(runner) < 2):
@@ -133,46 +103,43 @@ class MECLambdaWarmupHook(Hook):
                 f'({len(runner.train_dataloader)} per epoch); the lr '
                 'warm-up of the same length would leave the lr at its start factor for the whole '
                 'run. Use more training images, a smaller batch or more warm-up epochs.')
-        self._head(runner)
-        cfg = getattr(runner, 'cfg', None)
-        compile_cfg = cfg.get('compile', None) if cfg is not None else None
-        # MMEngine compiles for True and for any dict, the empty one included
-        if compile_cfg is not None and compile_cfg is not False:
-            runner.logger.warning(
-                'compile=True makes MMEngine torch.compile model.train_step, around values that '
-                'change every iteration (the data samples, the lr, the EMA momentum, 1/lambda): '
-                "it recompiles at each step until torch's cache limit and then runs eagerly. "
-                'Use model.compile=True instead (MEC compiles its backbone, projector, teacher '
-                'and loss in place, outside those values) and leave compile unset.')
+
+    def _split_out_to_run(self, runner) -> list:
+        """All the split-out hooks for a run that lists none of them (a 0.1.0 config), else none.
+
+        A config that lists any of them chose which to run, so they are not added to it.
+        """
+        names = ', '.join(hook.__name__ for hook in SPLIT_OUT_HOOKS)
+        if any(isinstance(hook, SPLIT_OUT_HOOKS) for hook in getattr(runner, 'hooks', [])):
+            if self._guard_args:
+                given = ', '.join(f'{name}={value!r}' for name, value in self._guard_args.items())
+                raise ValueError(
+                    f'MECLambdaWarmupHook: {given} is an argument of MECTaylorGuardHook; this '
+                    f'hook takes it only in a config that lists none of {names} (a plugin 0.1.0 '
+                    'config). Set it on MECTaylorGuardHook in custom_hooks.')
+            return []
+        runner.logger.warning(
+            f'MECLambdaWarmupHook: this config lists none of {names}, which do what plugin '
+            "0.1.0's MECLambdaWarmupHook also did (the stop at a non-finite loss, the "
+            'Taylor-radius guard, the compile=True warning); this hook runs all three, as then. '
+            'List them in custom_hooks to set or leave out each, as '
+            'configs/_base_/schedules/mec_sgd_coslr_100e.py does.')
+        return self._split_out
+
+    def before_train(self, runner) -> None:
+        self._check_length(runner)
+        mec_head(runner, 'MECLambdaWarmupHook')  # fail before the first step, by name
+        self._runs = self._split_out_to_run(runner)
+        for hook in self._runs:
+            hook.before_train(runner)
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        head = self._head(runner)
+        head = mec_head(runner, 'MECLambdaWarmupHook')
         head.lamda_inv_factor = lamda_inv_factor(runner.iter, self._warmup_iters(runner),
                                                  self.start_factor)
-        if (self.radius_interval > 0 and head.mode != 'exact'
-                and runner.iter % self.radius_interval == 0):
-            head.estimate_radius = True
+        for hook in self._runs:
+            hook.before_train_iter(runner, batch_idx, data_batch)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        head = self._head(runner)
-        self._stop_on_non_finite_loss(runner, head)
-        if head.last_radius is None:
-            return
-        radius = float(head.last_radius)  # the only sync, every radius_interval
-        head.last_radius = None
-        runner.message_hub.update_scalar('train/taylor_radius', radius)
-        runner.message_hub.update_info('mec_last_radius', round(radius, 4))
-        if radius >= self.warn_radius and self._warned:
-            runner.logger.warning(f'MEC Taylor guard: spectral radius {radius:.3g} at iteration '
-                                  f'{runner.iter + 1} (still >= {self.warn_radius:g})')
-        elif radius >= self.warn_radius:
-            self._warned = True
-            runner.logger.warning(
-                f'MEC Taylor guard: the spectral radius of C = lambda * P Z^T '
-                f'is {radius:.3g} at iteration {runner.iter + 1} (>= {self.warn_radius:g}); '
-                f'the order-{head.taylor_order} Taylor series of log det(I + C) '
-                f'diverges there and the loss stops measuring the coding length. '
-                f'Now 1/lambda = {head.last_lamda_inv:.4g} = m * eps^2 / d * '
-                f'{head.lamda_inv_factor:.3g} with eps^2 = eps_square = {head.eps_square:g}. '
-                'Raise eps_square (1/lambda grows with it), lengthen the 1/lambda '
-                "warm-up, or use the exact log-det (model.head.mode='exact').")
+        for hook in self._runs:
+            hook.after_train_iter(runner, batch_idx, data_batch, outputs)

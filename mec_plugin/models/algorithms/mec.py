@@ -98,6 +98,8 @@ class MEC(BaseSelfSupervisor):
         require_two_views(inputs, 'MEC', 'MultiView(num_views=[1, 1], transforms=[view1, '
                           'view2]) in the training pipeline')
         view1, view2 = inputs
+        # the one check of the global batch: here, before the first BatchNorm, whose own
+        # error ("Expected more than 1 value per channel") would not say what to change
         world = get_world_size()
         if view1.shape[0] * world < 2:
             raise ValueError(

@@ -6,9 +6,8 @@ from torch import Tensor
 
 from mec_plugin.registry import MODELS
 from mec_plugin.utils import all_gather_no_grad, all_gather_with_grad
-from ..losses.mec_loss import (MODES, coding_length_scale, lamda_inv_from_eps,
-                               mec_loss, taylor_spectral_radius,
-                               taylor_trace_terms)
+from ..losses.mec_loss import (check_loss_options, coding_length_scale, lamda_inv_from_eps,
+                               mec_loss, taylor_spectral_radius, taylor_trace_terms)
 
 
 def _pair_traces(p1: Tensor, q2: Tensor, p2: Tensor, q1: Tensor, lamda_inv, order: int,
@@ -41,13 +40,17 @@ class MECHead(BaseModule):
             teacher / view-2 student pair. Defaults to True.
         radius_iters (int): subspace-iteration steps of the spectral-radius
             estimate (:func:`taylor_spectral_radius`), run only when :attr:`estimate_radius` is set (by
-            :class:`MECLambdaWarmupHook`, every N iterations).
+            :class:`MECTaylorGuardHook`, every N iterations).
         compile_loss (bool): run both Taylor traces through one
             ``torch.compile``-d function (fused element-wise work, fewer
             kernel launches: the loss is launch-bound at small batches on a
             GPU). 1/lambda enters it as a 0-dim tensor, so the warm-up's
             changing value does not recompile it. Taylor modes only.
         init_cfg (dict, optional): init config.
+
+    ``mode``, ``taylor_order`` and ``eps_square`` are checked when the head is
+    built, by the loss module's :func:`check_loss_options`; the global batch
+    m >= 2 by :class:`MEC`, before its first BatchNorm.
 
     Attributes:
         lamda_inv_factor (float): the warm-up factor on 1/lambda (8 -> 1),
@@ -66,12 +69,10 @@ class MECHead(BaseModule):
                  compile_loss: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
-        if mode not in MODES:
-            raise ValueError(f"MECHead: mode must be one of {MODES}, got '{mode}'")
-        if not isinstance(taylor_order, int) or taylor_order < 1:
-            raise ValueError(f'MECHead: taylor_order must be an integer >= 1, got {taylor_order!r}')
-        if eps_square <= 0:
-            raise ValueError(f'MECHead: eps_square must be > 0, got {eps_square}')
+        # the loss's own check, run at build time: a bad config fails before any data is
+        # read. taylor_order is checked in every mode (a config field is valid or not).
+        check_loss_options('MECHead', mode=mode, order=taylor_order, eps_square=eps_square,
+                           order_name='taylor_order')
         if compile_loss and mode == 'exact':
             raise ValueError("MECHead: compile_loss applies to the Taylor modes, not mode='exact'")
         self.predictor = MODELS.build(predictor)
@@ -108,12 +109,7 @@ class MECHead(BaseModule):
         q2 = all_gather_with_grad(self.predictor([z2])[0])
         p1 = all_gather_no_grad(p1.detach())
         p2 = all_gather_no_grad(p2.detach())
-        m, d = q1.shape
-        if m < 2:
-            raise ValueError(
-                f'MEC needs a global batch of at least 2 images, got {m}: the coding '
-                'length of one sample is constant and BatchNorm cannot normalise it '
-                '(train_dataloader.batch_size x number of GPUs)')
+        m, d = q1.shape  # m >= 2: MEC.loss checks it before the first BatchNorm
         lamda_inv = self.lamda_inv(m, d)
         self.last_lamda_inv = lamda_inv
 

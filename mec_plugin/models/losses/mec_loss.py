@@ -29,17 +29,36 @@ import torch.nn.functional as F
 MODES = ('auto', 'batch', 'feature', 'exact')
 
 
-def _check_inputs(p: Tensor, z: Tensor, lamda_inv: Union[float, Tensor],
+def check_loss_options(caller: str,
+                       mode: Optional[str] = None,
+                       order: Optional[int] = None,
+                       eps_square: Optional[float] = None,
+                       order_name: str = 'order') -> None:
+    """The one check of the loss's options: a mode of :data:`MODES`, an integer
+    Taylor order >= 1 and eps^2 > 0 (``None`` skips what the caller does not use).
+
+    ``MECHead`` runs it when it is built, so a bad config fails before any data
+    is read; the functions of this module run it on every call. The message
+    names the caller and the argument as the caller spells it
+    (``caller='MECHead', order_name='taylor_order'``: the config's field).
+    """
+    if mode is not None and mode not in MODES:
+        raise ValueError(f"{caller}: mode must be one of {MODES}, got '{mode}'")
+    if order is not None and (not isinstance(order, int) or order < 1):
+        raise ValueError(f'{caller}: {order_name} must be an integer >= 1, got {order!r}')
+    if eps_square is not None and eps_square <= 0:
+        raise ValueError(f'{caller}: eps_square must be > 0, got {eps_square}')
+
+
+def _check_inputs(caller: str, p: Tensor, z: Tensor, lamda_inv: Union[float, Tensor],
                   order: int, mode: str) -> None:
     if p.dim() != 2 or z.dim() != 2 or p.shape != z.shape:
-        raise ValueError('mec_loss expects two 2-D tensors of the same shape '
+        raise ValueError(f'{caller} expects two 2-D tensors of the same shape '
                          f'[m, d], got {tuple(p.shape)} and {tuple(z.shape)}')
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got '{mode}'")
-    if mode != 'exact' and (not isinstance(order, int) or order < 1):
-        raise ValueError(f'order must be an integer >= 1, got {order!r}')
+    # the exact log-det has no series: its order is not used, so not checked
+    check_loss_options(caller, mode=mode, order=None if mode == 'exact' else order)
     if not isinstance(lamda_inv, Tensor) and not lamda_inv > 0:
-        raise ValueError(f'lamda_inv (1/lambda) must be > 0, got {lamda_inv}')
+        raise ValueError(f'{caller}: lamda_inv (1/lambda) must be > 0, got {lamda_inv}')
 
 
 def _resolve_side(m: int, d: int, mode: str) -> str:
@@ -122,7 +141,7 @@ def taylor_trace_terms(p: Tensor,
     """
     if mode == 'exact':
         raise ValueError("taylor_trace_terms has no 'exact' mode")
-    _check_inputs(p, z, lamda_inv, order, mode)
+    _check_inputs('taylor_trace_terms', p, z, lamda_inv, order, mode)
     with torch.autocast(device_type=p.device.type, enabled=False):
         traces, coefficients = _weighted_traces(p, z, lamda_inv, order, mode)
         return torch.stack([t * a for t, a in zip(traces, coefficients)])
@@ -152,7 +171,7 @@ def mec_loss(p: Tensor,
         ``-lamda_inv * (mec_loss(p1, z2) + mec_loss(p2, z1)) / (2 m)``
         (see :class:`mec_plugin.models.heads.MECHead`).
     """
-    _check_inputs(p, z, lamda_inv, order, mode)
+    _check_inputs('mec_loss', p, z, lamda_inv, order, mode)
     if mode != 'exact':
         with torch.autocast(device_type=p.device.type, enabled=False):
             traces, coefficients = _weighted_traces(p, z, lamda_inv, order, mode)
@@ -215,8 +234,7 @@ def coding_length_scale(m: int, d: int) -> float:
 
 def lamda_inv_from_eps(m: int, d: int, eps_square: float) -> float:
     """1/lambda = m * eps^2 / d (lambda = d / (m eps^2), docs/methods/mec.md)."""
-    if eps_square <= 0:
-        raise ValueError(f'eps_square must be > 0, got {eps_square}')
+    check_loss_options('lamda_inv_from_eps', eps_square=eps_square)
     return m * eps_square / d
 
 

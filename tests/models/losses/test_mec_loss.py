@@ -6,6 +6,7 @@ import torch
 from _reference import exact_logdet, np_logdet, np_trace_series, repeated_product_trace
 from mec_plugin.models.losses import (lamda_inv_from_eps, mec_loss, taylor_spectral_radius,
                                       taylor_trace_terms)
+from mec_plugin.models.losses.mec_loss import check_loss_options
 
 
 def official_loss(p, z, lamda_inv, order=4, mode='batch'):
@@ -151,10 +152,10 @@ def test_lamda_inv_from_eps_official_defaults():
 
 
 @pytest.mark.parametrize('kwargs,match', [
-    (dict(order=0), 'order'),
-    (dict(order=2.5), 'order'),
-    (dict(mode='trace'), 'mode'),
-    (dict(lamda_inv=0.), 'lamda_inv'),
+    (dict(order=0), 'mec_loss: order must be an integer >= 1, got 0'),
+    (dict(order=2.5), 'mec_loss: order must be an integer >= 1, got 2.5'),
+    (dict(mode='trace'), "mec_loss: mode must be one of .*, got 'trace'"),
+    (dict(lamda_inv=0.), r'mec_loss: lamda_inv \(1/lambda\) must be > 0'),
 ])
 def test_bad_arguments_name_the_problem(kwargs, match):
     args = dict(p=torch.randn(4, 3), z=torch.randn(4, 3), lamda_inv=2.)
@@ -163,6 +164,28 @@ def test_bad_arguments_name_the_problem(kwargs, match):
         mec_loss(**args)
     with pytest.raises(ValueError, match='shape'):
         mec_loss(torch.randn(4, 3), torch.randn(5, 3), 2.)
+    with pytest.raises(ValueError, match='lamda_inv_from_eps: eps_square must be > 0, got 0'):
+        lamda_inv_from_eps(4, 3, 0.)
+    # the exact log-det has no series: its order is not used, so not refused
+    assert torch.isfinite(mec_loss(torch.randn(4, 3), torch.randn(4, 3), 2., 0, 'exact'))
+
+
+# MECHead runs this check when it is built, with its own names: the messages of
+# docs/troubleshooting.md's taylor_order, eps_square and mode rows (tests/test_errors.py
+# builds them through a config)
+@pytest.mark.parametrize('kwargs,message', [
+    (dict(mode='taylor'), "MECHead: mode must be one of ('auto', 'batch', 'feature', 'exact'), "
+                          "got 'taylor'"),
+    (dict(order=0), 'MECHead: taylor_order must be an integer >= 1, got 0'),
+    (dict(order=2.5), 'MECHead: taylor_order must be an integer >= 1, got 2.5'),
+    (dict(eps_square=0.), 'MECHead: eps_square must be > 0, got 0.0'),
+    (dict(eps_square=-64.), 'MECHead: eps_square must be > 0, got -64.0'),
+])
+def test_the_options_check_names_the_caller_and_its_field(kwargs, message):
+    with pytest.raises(ValueError) as err:
+        check_loss_options('MECHead', order_name='taylor_order', **kwargs)
+    assert str(err.value) == message
+    check_loss_options('MECHead', mode='exact', order=4, eps_square=64.)  # a valid set passes
 
 
 def test_default_radius_estimate_on_clustered_embeddings():
