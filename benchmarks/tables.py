@@ -220,6 +220,7 @@ REC = dict(
     six_epochs='docs/results/cifar10_mec_simclr_6e.json',
     scenes_transfer='docs/results/fashion_mnist_scenes_transfer.json',
     scenes_record='benchmarks/results/cpu-avx2_2026-12-07_fashion_mnist_scenes/{}.json',
+    profile_step='benchmarks/results/cpu-avx2_2026-12-07_profile_step/{}.json',
 )
 SAME_BUDGET_CMD = ('python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr '
                    '--methods {}')
@@ -571,6 +572,44 @@ def table_scenes_pretraining(doc: str, root: str = ROOT) -> List[str]:
     return lines
 
 
+# the parts of a quick-start iteration as benchmarks/profile_step.py names them,
+# grouped as the table shows them
+PROFILE_ROWS = (
+    ('backward (student and predictor)', ('backward',)),
+    ('teacher forward (2 views)', ('teacher forward',)),
+    ('student backbone forward (2 views)', ('student backbone forward',)),
+    ('projector, predictor and loss', ('student projector forward', 'head: predictor + loss')),
+    ('views (data preprocessor)', ('views (data preprocessor)',)),
+    ('optimizer step and zero_grad, teacher EMA',
+     ('optimizer step', 'optimizer zero_grad', 'teacher EMA update')),
+    ("the Runner's own: data loader, hooks, loop, loss bookkeeping",
+     ('data loader', 'hooks', 'Runner loop, rest', 'loss bookkeeping (parse_losses)')),
+)
+
+
+def table_profile_step(doc: str, root: str = ROOT) -> List[str]:
+    """Where an iteration of the quick start goes on a CPU without native bf16."""
+    runs = (('fp32_2threads', 'float32, 2 threads'), ('fp32_1thread', 'float32, 1 thread'),
+            ('bf16_2threads', 'bf16 forced, 2 threads'))
+    records = []
+    for name, _ in runs:
+        with open(os.path.join(root, REC['profile_step'].format(name))) as f:
+            records.append(json.load(f))
+    recs = [r['runner'] for r in records]
+    lines = ['| ms per iteration (batch 256) | ' + ' | '.join(label for _, label in runs) + ' |',
+             '|' + ' --- |' * (len(runs) + 1)]
+    for label, parts in PROFILE_ROWS:
+        lines.append(f'| {label} | ' + ' | '.join(
+            f"{sum(r['ms_per_iter'][p] for p in parts):,.1f}" for r in recs) + ' |')
+    lines.append('| **whole iteration** | ' + ' | '.join(
+        f"**{sum(r['ms_per_iter'].values()):,.0f}**" for r in recs) + ' |')
+    lines.append('| images/s | ' + ' | '.join(f"{r['images_per_s']:.1f}" for r in recs) + ' |')
+    lines.append('| Runner / plain loop (median of paired iterations) | ' + ' | '.join(
+        f"{r['runner_over_plain']:.3f}" if r.get('runner_over_plain') else 'not run'
+        for r in records) + ' |')
+    return lines
+
+
 DOC_TABLES: Dict[str, Callable] = {
     'readme-results': table_readme_results,
     'same-budget': table_same_budget,
@@ -581,6 +620,7 @@ DOC_TABLES: Dict[str, Callable] = {
     'model-zoo': table_model_zoo,
     'scenes-transfer': table_scenes_transfer,
     'scenes-pretraining': table_scenes_pretraining,
+    'profile-step': table_profile_step,
 }
 for _d in ('mec', 'dissl', 'cissl', 'moco_small', 'cmc', 'baselines'):
     DOC_TABLES[f'configs-{_d}'] = _config_readme(_d)
