@@ -95,9 +95,10 @@ class SteppedTrainLoop(EpochBasedTrainLoop):
 
 
 def run_stepped(cfg, body: Callable, train_dataloader: DataLoader, epochs: int, *,
-          device: Optional[torch.device] = None, channels_last: bool = False,
-          optim_wrapper: Optional[dict] = None, param_scheduler=None, custom_hooks=None,
-          seed: int = 0, log_level: str = 'WARNING') -> Tuple[Runner, object]:
+                device: Optional[torch.device] = None, channels_last: bool = False,
+                optim_wrapper: Optional[dict] = None, param_scheduler=None,
+                custom_hooks=None, seed: int = 0,
+                log_level: str = 'WARNING') -> Tuple[Runner, object]:
     """Build a Runner for ``cfg`` and run ``body(loop)`` as its training.
 
     ``optim_wrapper``, ``param_scheduler`` and ``custom_hooks`` default to the config's;

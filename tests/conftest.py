@@ -4,8 +4,23 @@ import os
 import pytest
 import torch
 
-# Two CPU threads per test process keeps the suite predictable on CI's 2 cores.
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# Two CPU threads per test process keeps the suite predictable on CI's 2 cores;
+# the test command's workers (pytest-xdist, one per core) set OMP_NUM_THREADS=1,
+# which torch has already followed.
+if not os.environ.get('OMP_NUM_THREADS'):
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+
+def pytest_collection_modifyitems(items):
+    """The longest tests first: the end-to-end ones (a few minutes each) then
+    overlap the many short ones on the other worker instead of running alone
+    at the end. Longest by their own timeout mark; stable otherwise."""
+    def budget(item):
+        mark = item.get_closest_marker('timeout')
+        slow = item.get_closest_marker('slow') is not None
+        return -(mark.args[0] if mark and mark.args else 0) - slow
+
+    items.sort(key=budget)
 
 
 @pytest.fixture(autouse=True)

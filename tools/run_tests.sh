@@ -17,6 +17,10 @@
 #   MEC_SKIP_MMSELFSUP=1 bash tools/run_tests.sh -k mec_loss   # main environment only
 #   bash tools/install_mmselfsup_env.sh && .venv-mmselfsup/bin/python -m pytest tests_mmselfsup
 #                                                  # MMSelfSup environment only
+# The main suite runs on MEC_TEST_WORKERS pytest-xdist workers (default: one per
+# core, at most 4), each with one torch thread: two single-threaded tests on two
+# cores beat one two-threaded test, whose threads wait for each other at every
+# parallel operation. MEC_TEST_WORKERS=1 runs it in one process, as plain pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FAST=0
@@ -30,6 +34,18 @@ WITH_MMSELFSUP=1
 [ "$FAST" = 1 ] && WITH_MMSELFSUP=0
 [ "$WITH_MMSELFSUP" = 1 ] && bash tools/install_mmselfsup_env.sh
 [ "$FAST" = 1 ] && args=(-m 'not slow' ${args[@]+"${args[@]}"})
+if [ -n "${MEC_TEST_WORKERS:-}" ]; then
+  WORKERS=$MEC_TEST_WORKERS
+else  # each worker holds torch and the OpenMMLab stack (about 1 GB)
+  WORKERS=$(nproc 2>/dev/null || echo 1)
+  [ "$WORKERS" -gt 4 ] && WORKERS=4
+fi
+if [ "$WORKERS" -gt 1 ]; then
+  # worksteal: an idle worker takes tests queued on the busy one; tests/conftest.py
+  # puts the longest (minutes each) first, so they do not run alone at the end
+  args=(-n "$WORKERS" --dist worksteal ${args[@]+"${args[@]}"})
+  export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+fi
 
 status=0
 .venv/bin/python -m pytest ${args[@]+"${args[@]}"} || status=$?

@@ -203,10 +203,22 @@ def die_in_checkpoint_write(config, work):
     assert res.returncode == -signal.SIGKILL, res.stderr[-3000:]
 
 
-@pytest.mark.slow  # trains in this process and in fresh ones
-def test_crash_inside_a_checkpoint_write_leaves_the_previous_one_loadable(setup):
+@pytest.fixture(scope='module')
+def crashed_in_write(setup):
+    """A run killed half-way through writing iter_6.pth, and a copy of the
+    checkpoint it left (the crash test resumes the run itself, which deletes that
+    file; the loop canary below resumes from the copy). A fixture, not a file one
+    test leaves for another: the two may run in different test processes."""
     work = str(setup['base'] / 'crash_in_write')
     die_in_checkpoint_write(setup['config'], work)
+    copy = str(setup['base'] / 'iter_3_copy.pth')
+    shutil.copy(last_checkpoint(work), copy)
+    return dict(work=work, checkpoint_copy=copy)
+
+
+@pytest.mark.slow  # trains in this process and in fresh ones
+def test_crash_inside_a_checkpoint_write_leaves_the_previous_one_loadable(setup, crashed_in_write):
+    work = crashed_in_write['work']
     files = os.listdir(work)
     assert 'iter_6.pth' not in files  # the half-written bytes never got the final name
     assert any(f.startswith('.iter_6.pth.') and f.endswith('.tmp') for f in files)
@@ -214,7 +226,6 @@ def test_crash_inside_a_checkpoint_write_leaves_the_previous_one_loadable(setup)
     assert ckpt.endswith('iter_3.pth')
     # max_keep_ckpts=1: iter_3.pth is deleted only after its successor is complete
     assert torch.load(ckpt, weights_only=False)['meta']['iter'] == 3
-    shutil.copy(ckpt, str(setup['base'] / 'iter_3_copy.pth'))  # for the loop test below
 
     train_here(setup['config'], work, resume=ckpt)
     assert losses(work) == setup['full_losses'][3:]
@@ -273,12 +284,11 @@ def test_mmengine_checkpoint_hook_keeps_the_previous_checkpoint_in_the_same_cras
               'trains that whole epoch again; an XPASS means the plugin\'s '
               'ResumableEpochBasedTrainLoop can go')
 @pytest.mark.slow  # trains in this process and in fresh ones
-def test_mmengine_epoch_loop_resumes_inside_an_epoch(setup, tmp_path):
+def test_mmengine_epoch_loop_resumes_inside_an_epoch(setup, crashed_in_write, tmp_path):
     # the loop the plugin replaces: resumed at iteration 3 (inside the first
     # epoch of 4 iterations), it trains all 4 batches of that epoch again
-    ckpt = str(setup['base'] / 'iter_3_copy.pth')
-    if not os.path.exists(ckpt):
-        pytest.skip('needs the checkpoint of the crash test')
+    ckpt = crashed_in_write['checkpoint_copy']
+    assert torch.load(ckpt, weights_only=False)['meta']['iter'] == 3
     config = write_config(tmp_path / 'stock_loop.py', setup['images'], loop='EpochBasedTrainLoop')
     runner = train_here(config, str(tmp_path / 'w'), resume=ckpt, log_level='WARNING')
     if runner.iter == 3 + EPOCHS * ITERS_PER_EPOCH:  # 15, not 12
