@@ -231,8 +231,10 @@ METHOD_NAMES = {'SimCLR': 'SimCLR (mmpretrain)', 'BYOL': 'BYOL (mmpretrain)',
                 'SimSiam': 'SimSiam (mmpretrain)', 'BarlowTwins': 'Barlow Twins (mmpretrain)'}
 
 
-def _load(key: str, root: str = ROOT):
-    with open(os.path.join(root, REC[key])) as f:
+def _load(key: str, root: str = ROOT, name: Optional[str] = None):
+    """The record ``REC[key]``; ``name`` fills the '{}' of a key that names several."""
+    path = REC[key] if name is None else REC[key].format(name)
+    with open(os.path.join(root, path)) as f:
         return json.load(f)
 
 
@@ -250,8 +252,7 @@ def fashion_mnist_main(root: str = ROOT) -> Dict[str, tuple]:
     """{row: (k20, k200)} of the main job's four k-NN runs."""
     out = {}
     for name in ('trained', 'random_init', 'raw_pixels', 'centred_pixels'):
-        with open(os.path.join(root, REC['fm_main'].format(name))) as f:
-            knn = json.load(f)['weighted_knn']
+        knn = _load('fm_main', root, name)['weighted_knn']
         out[name] = (knn['k=20,T=0.07'], knn['k=200,T=0.07'])
     return out
 
@@ -552,8 +553,7 @@ def table_scenes_pretraining(doc: str, root: str = ROOT) -> List[str]:
     """The transfer table's checkpoints on the pre-training data (k-NN, linear probe) and on
     the scenes' videos (label propagation), beside the random network and the pixels."""
     def rec(name):
-        with open(os.path.join(root, REC['scenes_record'].format(name))) as f:
-            return json.load(f)
+        return _load('scenes_record', root, name)
     fm = fashion_mnist_main(root)
     knn = {k: tuple(rec(f'knn_{k}')['weighted_knn'].values()) for k in ('mec2e', 'sup2e')}
     lin = rec('linear_mec2e')['results']
@@ -591,10 +591,7 @@ def table_profile_step(doc: str, root: str = ROOT) -> List[str]:
     """Where an iteration of the quick start goes on a CPU without native bf16."""
     runs = (('fp32_2threads', 'float32, 2 threads'), ('fp32_1thread', 'float32, 1 thread'),
             ('bf16_2threads', 'bf16 forced, 2 threads'))
-    records = []
-    for name, _ in runs:
-        with open(os.path.join(root, REC['profile_step'].format(name))) as f:
-            records.append(json.load(f))
+    records = [_load('profile_step', root, name) for name, _ in runs]
     recs = [r['runner'] for r in records]
     lines = ['| ms per iteration (batch 256) | ' + ' | '.join(label for _, label in runs) + ' |',
              '|' + ' --- |' * (len(runs) + 1)]

@@ -72,11 +72,6 @@ def test_profile_of_the_main_job_on_tiny_data(tmp_path):
     assert set(record['cpu']) == {'model', 'features', 'native_bf16'}
 
 
-def test_median_ignores_a_burst():
-    assert profile_step._median([1., 1., 1., 10.]) == 1.
-    assert profile_step._median([3., 1., 2.]) == 2.
-
-
 def test_skip_must_leave_a_warm_up_iteration(tmp_path):
     with pytest.raises(SystemExit, match='--skip must be >= 1'):
         profile_step.main(['--skip', '0', '--data-root', str(tmp_path)])
