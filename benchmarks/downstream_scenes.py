@@ -5,7 +5,8 @@
         [--supervised-checkpoint CKPT] [--inits MEC random supervised]
         [--tasks detection segmentation] [--seeds 0 1] [--weights student|teacher]
         [--jobs 1] [--threads 2] [--work-dir work_dirs/downstream_scenes]
-        [--out docs/results/fashion_mnist_scenes_transfer.json] [--rerun] [--collect-only]
+        [--out docs/results/fashion_mnist_scenes_transfer.json] [--rows-from JSON]
+        [--rerun] [--collect-only]
         [--cfg-options K=V ...] [--supervised-cfg-options K=V ...]
 
 One command for the whole table:
@@ -24,11 +25,15 @@ One command for the whole table:
    (``coco/bbox_mAP``, ``coco/segm_mAP``) and mmseg's ``IoUMetric`` (``mIoU``).
 
 It writes ``--out`` (JSON: the machine and command, and one row per figure:
-``task``, ``init``, ``metric``, ``value``, ``seed``, ``wall_s``, ``config``,
-``command``) and the same path with ``.md``: the table of means and sample
-standard deviations over the seeds (``benchmarks/tables.py`` renders the docs' copies).
+``task``, ``init``, ``pretrain_epochs``, ``metric``, ``value``, ``seed``, ``wall_s``,
+``config``, ``command``) and the same path with ``.md``: the table of means and sample
+standard deviations over the seeds, a column per initialisation and pre-training length
+(``benchmarks/tables.py`` renders the docs' copies). ``pretrain_epochs`` is the epoch
+the checkpoint was saved at (its ``meta``), ``null`` for random init.
 A finished run is read again, not repeated, unless ``--rerun``; ``--collect-only``
-tabulates the finished runs and trains nothing.
+tabulates the finished runs and trains nothing. ``--rows-from`` completes the table from
+an earlier ``--out`` file: its rows that this call does not produce (another checkpoint,
+another seed) are kept, each with its own command.
 """
 import argparse
 import json
@@ -44,6 +49,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _common import ROOT, env_info, write_json  # noqa: E402
+from mec_plugin.utils.safe_checkpoint import load_from_local  # noqa: E402
 from tables import scenes_transfer_markdown  # noqa: E402
 
 DET_CONFIG = 'configs/benchmarks/mmdetection/fashion_mnist_scenes/' \
@@ -125,9 +131,22 @@ def ensure_supervised(args) -> str:
         return f.read().strip()
 
 
-def run_command(task: str, init: str, seed: int, checkpoint: Optional[str], args) -> Dict:
+def pretrain_epochs(checkpoint: Optional[str]) -> Optional[int]:
+    """The epoch a Runner checkpoint was saved at (``meta.epoch``); None without one."""
+    if checkpoint is None:
+        return None
+    meta = load_from_local(checkpoint, map_location='cpu').get('meta') or {}
+    if not isinstance(meta.get('epoch'), int):
+        raise ValueError(f'{checkpoint}: no meta.epoch in it (not a Runner checkpoint?): the '
+                         "table names each initialisation's pre-training epochs")
+    return meta['epoch']
+
+
+def run_command(task: str, init: str, seed: int, checkpoint: Optional[str], args,
+                epochs: Optional[int] = None) -> Dict:
     config, pkg, _ = TASKS[task]
-    work_dir = osp.join(args.work_dir, task, f'{init}_seed{seed}')
+    length = '' if epochs is None else f'_{epochs}ep'
+    work_dir = osp.join(args.work_dir, task, f'{init}{length}_seed{seed}')
     opts = [f'randomness.seed={seed}'] + data_options(task, args.scenes) + args.cfg_options
     if init == 'random':
         cmd = [sys.executable, host_train_py(pkg), config, '--work-dir', work_dir,
@@ -138,7 +157,8 @@ def run_command(task: str, init: str, seed: int, checkpoint: Optional[str], args
         env_prefix = [f'WORK_DIR={work_dir}']
         if init == 'MEC' and args.weights == 'teacher':
             env_prefix.append('WEIGHTS=teacher')
-    return dict(task=task, init=init, seed=seed, config=config, work_dir=work_dir, cmd=cmd,
+    return dict(task=task, init=init, seed=seed, epochs=epochs, config=config,
+                work_dir=work_dir, cmd=cmd,
                 env=dict(e.split('=', 1) for e in env_prefix),
                 command=_q(env_prefix + [c if c != sys.executable else 'python' for c in cmd]))
 
@@ -167,7 +187,8 @@ def result_rows(run: Dict, scalars: Dict, wall_s: float) -> List[Dict]:
             raise RuntimeError(f"{run['work_dir']}: the last validation logged no {key}")
         value = float(scalars[key])
         # CocoMetric logs mAP in [0, 1], IoUMetric mIoU in percent: both as percent here
-        rows.append(dict(task=row_task, init=INIT_NAMES[run['init']], metric=metric,
+        rows.append(dict(task=row_task, init=INIT_NAMES[run['init']],
+                         pretrain_epochs=run['epochs'], metric=metric,
                          value=round(value * 100 if key.startswith('coco/') else value, 2),
                          seed=run['seed'], wall_s=round(wall_s, 1), config=run['config'],
                          command=run['command']))
@@ -182,7 +203,13 @@ def run_all(runs: List[Dict], args) -> List[Dict]:
         done = osp.join(run['work_dir'], 'result.json')
         if osp.isfile(done) and not args.rerun:
             with open(done) as f:
-                results[i] = json.load(f)
+                rows = json.load(f)
+            if any(r.get('command') != run['command'] for r in rows):
+                raise RuntimeError(
+                    f"{done} was made by another command ({rows[0].get('command')}), not "
+                    f"{run['command']}: another checkpoint or options. Pass --rerun to train "
+                    'it again, or another --work-dir')
+            results[i] = rows
             print(f"{run['task']} / {run['init']} / seed {run['seed']}: done before ({done})")
         else:
             pending.append((i, run))
@@ -223,6 +250,26 @@ def run_all(runs: List[Dict], args) -> List[Dict]:
     return [row for i in sorted(results) for row in results[i]]
 
 
+def _row_key(row: Dict):
+    return row['task'], row['metric'], row['init'], row['pretrain_epochs'], row['seed']
+
+
+def keep_earlier_rows(path: str, rows: List[Dict]):
+    """``rows`` after the rows of the earlier ``--out`` file at ``path`` that they do not
+    replace (same task, metric, initialisation, pre-training epochs and seed), and that
+    file's ``meta``: the machine and checkpoints its rows came from."""
+    with open(path) as f:
+        earlier = json.load(f)
+    missing = [r for r in earlier['rows'] if 'pretrain_epochs' not in r]
+    if missing:
+        raise ValueError(f'{path}: {len(missing)} rows without pretrain_epochs (written before '
+                         'rows named their pre-training length): add it to them first')
+    new = {_row_key(r) for r in rows}
+    kept = [r for r in earlier['rows'] if _row_key(r) not in new]
+    print(f'{path}: {len(kept)} earlier rows kept, {len(earlier["rows"]) - len(kept)} replaced')
+    return kept + rows, dict(path=path, meta=earlier.get('meta'))
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--checkpoint', help='the MEC pre-training checkpoint (the main job: '
@@ -243,6 +290,9 @@ def parse_args(argv=None):
                    help='OMP_NUM_THREADS of each run (default: the cores / --jobs)')
     p.add_argument('--work-dir', default='work_dirs/downstream_scenes')
     p.add_argument('--out', default='docs/results/fashion_mnist_scenes_transfer.json')
+    p.add_argument('--rows-from', metavar='JSON',
+                   help='an earlier --out file: its rows that this call does not produce are '
+                        'kept (e.g. --out itself, to add a checkpoint or a seed to the table)')
     p.add_argument('--rerun', action='store_true', help='repeat runs that finished before')
     p.add_argument('--collect-only', action='store_true',
                    help='train nothing: tabulate the runs that finished before, leave out the rest')
@@ -260,6 +310,8 @@ def parse_args(argv=None):
     if args.collect_only and 'supervised' in args.inits and not args.supervised_checkpoint:
         p.error('--collect-only with supervised rows needs --supervised-checkpoint (the one '
                 'the runs used)')
+    if args.rows_from and not osp.isfile(args.rows_from):
+        p.error(f'--rows-from {args.rows_from}: no such file')
     if args.jobs < 1:
         p.error(f'--jobs must be >= 1, got {args.jobs}')
     if args.threads is None:
@@ -280,12 +332,15 @@ def main(argv=None) -> List[Dict]:
     if 'supervised' in args.inits:
         checkpoints['supervised'] = (args.supervised_checkpoint if args.collect_only
                                      else ensure_supervised(args))
-    runs = [run_command(task, init, seed, checkpoints[init], args)
+    epochs = {init: pretrain_epochs(checkpoints[init]) for init in args.inits}
+    runs = [run_command(task, init, seed, checkpoints[init], args, epochs[init])
             for task in args.tasks for init in args.inits for seed in args.seeds]
     t0 = time.time()
     rows = run_all(runs, args)
     meta['wall_s'] = round(time.time() - t0, 1)
     meta['checkpoints'] = {INIT_NAMES[k]: v for k, v in checkpoints.items() if k in args.inits}
+    if args.rows_from:
+        rows, meta['rows_from'] = keep_earlier_rows(args.rows_from, rows)
     write_json(args.out, dict(meta=meta, rows=rows))
     table = '\n'.join(scenes_transfer_markdown(rows)) + '\n'
     with open(args.out[:-len('.json')] + '.md', 'w') as f:

@@ -521,24 +521,33 @@ def _config_readme(method_dir: str) -> Callable:
 
 def scenes_transfer_markdown(rows: List[Dict]) -> List[str]:
     """benchmarks/downstream_scenes.py's rows as a table: mean ± sample s.d. over the seeds,
-    a column per initialisation, and MEC's gap to random init beside the larger s.d."""
-    inits = [n for n in ('MEC', 'random init', 'supervised') if any(r['init'] == n for r in rows)]
+    a column per initialisation and pre-training length, and the gap of MEC's longest
+    pre-training to random init beside the larger s.d."""
+    def column(r):
+        return r['init'], r.get('pretrain_epochs')
+
+    order = {'MEC': 0, 'random init': 1, 'supervised': 2}
+    cols = sorted({column(r) for r in rows}, key=lambda c: (order[c[0]], -(c[1] or 0)))
+    names = [init if ep is None else f'{init} ({ep} ep)' for init, ep in cols]
+    mec = next((c for c in cols if c[0] == 'MEC'), None)  # the longest pre-training first
+    rnd = next((c for c in cols if c[0] == 'random init'), None)
+    gap = mec is not None and rnd is not None
     keys = []
     for r in rows:
         if (r['task'], r['metric']) not in keys:
             keys.append((r['task'], r['metric']))
-    gap = 'MEC' in inits and 'random init' in inits
-    lines = ['| task | metric | ' + ' | '.join(inits) + (' | MEC − random init' if gap else '')
-             + ' | seeds |', '|' + ' --- |' * (len(inits) + 3 + gap)]
+    lines = ['| task | metric | ' + ' | '.join(names)
+             + (f' | {names[cols.index(mec)]} − random init' if gap else '') + ' | seeds |',
+             '|' + ' --- |' * (len(cols) + 3 + gap)]
     for task, metric in keys:
-        vals = {i: [r['value'] for r in rows if (r['task'], r['metric'], r['init'])
-                    == (task, metric, i)] for i in inits}
+        vals = {c: [r['value'] for r in rows if (r['task'], r['metric']) == (task, metric)
+                    and column(r) == c] for c in cols}
         seeds = sorted({r['seed'] for r in rows if (r['task'], r['metric']) == (task, metric)})
-        cells = [_mean_sd(vals[i]) if vals[i] else 'not run' for i in inits]
+        cells = [_mean_sd(vals[c]) if vals[c] else 'not run' for c in cols]
         if gap:
-            m, rnd = vals['MEC'], vals['random init']
-            sds = [statistics.stdev(v) for v in (m, rnd) if len(v) > 1]
-            diff = f'{statistics.mean(m) - statistics.mean(rnd):+.2f}' if m and rnd else ''
+            m, rn = vals[mec], vals[rnd]
+            sds = [statistics.stdev(v) for v in (m, rn) if len(v) > 1]
+            diff = f'{statistics.mean(m) - statistics.mean(rn):+.2f}' if m and rn else ''
             cells.append(diff + (f' (s.d. ≤ {max(sds):.2f})' if sds and diff else ''))
         lines.append(f'| {task} | {metric} | ' + ' | '.join(cells) + ' | '
                      + ', '.join(str(s) for s in seeds) + ' |')

@@ -48,7 +48,8 @@ def test_commands_rows_and_table(tmp_path):
     args = harness.parse_args(['--checkpoint', __file__, '--scenes', str(tmp_path / 's'),
                                '--work-dir', str(tmp_path / 'w'), '--jobs', '2'])
     assert args.threads >= 1 and args.inits == ['MEC', 'random', 'supervised']
-    mec = harness.run_command('detection', 'MEC', 1, 'a/epoch_10.pth', args)
+    mec = harness.run_command('detection', 'MEC', 1, 'a/epoch_10.pth', args, 10)
+    assert mec['work_dir'] == str(tmp_path / 'w' / 'detection' / 'MEC_10ep_seed1')
     assert mec['cmd'][:4] == ['bash', 'tools/benchmarks/train.sh', harness.DET_CONFIG,
                               'a/epoch_10.pth']
     assert 'randomness.seed=1' in mec['cmd'] and mec['env'] == {'WORK_DIR': mec['work_dir']}
@@ -57,6 +58,7 @@ def test_commands_rows_and_table(tmp_path):
     assert rnd['cmd'][1].endswith(osp.join('mmseg', '.mim', 'tools', 'train.py'))
     assert 'model.backbone.init_cfg=None' in rnd['cmd']
     assert rnd['command'].startswith('python ')
+    assert rnd['work_dir'].endswith(osp.join('segmentation', 'random_seed0'))
 
     # the last validation's figures, CocoMetric's in [0, 1] and IoUMetric's in percent
     run_dir = osp.join(mec['work_dir'], '20261207_000000', 'vis_data')
@@ -65,18 +67,63 @@ def test_commands_rows_and_table(tmp_path):
         f.write(json.dumps({'loss': 1.0, 'step': 1}) + '\n')
         f.write(json.dumps({'coco/bbox_mAP': 0.1234, 'coco/segm_mAP': 0.2, 'step': 6}) + '\n')
     rows = harness.result_rows(mec, harness.last_scalars(mec['work_dir']), 12.3)
-    assert [(r['task'], r['metric'], r['value']) for r in rows] == [
-        ('detection', 'bbox_mAP', 12.34), ('instance segmentation', 'segm_mAP', 20.0)]
-    assert set(rows[0]) == {'task', 'init', 'metric', 'value', 'seed', 'wall_s', 'config',
-                            'command'}
+    assert [(r['task'], r['metric'], r['value'], r['pretrain_epochs']) for r in rows] == [
+        ('detection', 'bbox_mAP', 12.34, 10), ('instance segmentation', 'segm_mAP', 20.0, 10)]
+    assert set(rows[0]) == {'task', 'init', 'pretrain_epochs', 'metric', 'value', 'seed',
+                            'wall_s', 'config', 'command'}
     with pytest.raises(RuntimeError, match='logged no mIoU'):
         harness.result_rows(rnd, {'coco/bbox_mAP': 0.1}, 1.0)
 
-    table = '\n'.join(harness.scenes_transfer_markdown([
-        dict(task='detection', metric='bbox_mAP', init='MEC', value=v, seed=s)
-        for s, v in ((0, 10.0), (1, 12.0))] + [
-        dict(task='detection', metric='bbox_mAP', init='random init', value=5.0, seed=0)]))
-    assert '| detection | bbox_mAP | 11.00 ± 1.41 | 5.00 | +6.00 (s.d. ≤ 1.41) | 0, 1 |' in table
+    def row(init, epochs, value, seed):
+        return dict(task='detection', metric='bbox_mAP', init=init, pretrain_epochs=epochs,
+                    value=value, seed=seed)
+
+    table = harness.scenes_transfer_markdown(
+        [row('MEC', 2, 9.0, 0)] + [row('MEC', 10, v, s) for s, v in ((0, 10.0), (1, 12.0))]
+        + [row('random init', None, 5.0, 0)])
+    # a column per initialisation and pre-training length, the longest MEC one first; the
+    # gap is that one's
+    assert table[0] == ('| task | metric | MEC (10 ep) | MEC (2 ep) | random init '
+                        '| MEC (10 ep) − random init | seeds |')
+    assert table[2] == '| detection | bbox_mAP | 11.00 ± 1.41 | 9.00 | 5.00 | +6.00 (s.d. ≤ 1.41) | 0, 1 |'
+
+
+def test_earlier_rows_are_kept_unless_replaced(tmp_path, capsys):
+    def row(init, epochs, value, seed):
+        return dict(task='detection', metric='bbox_mAP', init=init, pretrain_epochs=epochs,
+                    value=value, seed=seed, command=f'{init} {epochs} {seed}')
+
+    earlier = [row('MEC', 2, 9.0, 0), row('random init', None, 5.0, 0),
+               row('random init', None, 6.0, 1)]
+    path = tmp_path / 'earlier.json'
+    path.write_text(json.dumps(dict(meta=dict(date_utc='then'), rows=earlier)))
+    new = [row('MEC', 10, 11.0, 0), row('random init', None, 7.0, 1)]
+    rows, source = harness.keep_earlier_rows(str(path), new)
+    # the 2-epoch row and random init's seed 0 are kept; random init's seed 1 is replaced
+    assert rows == earlier[:2] + new
+    assert source == dict(path=str(path), meta=dict(date_utc='then'))
+    assert '2 earlier rows kept, 1 replaced' in capsys.readouterr().out
+    del earlier[0]['pretrain_epochs']
+    path.write_text(json.dumps(dict(meta={}, rows=earlier)))
+    with pytest.raises(ValueError, match='1 rows without pretrain_epochs'):
+        harness.keep_earlier_rows(str(path), new)
+
+
+def test_pretrain_epochs_and_a_stale_run_are_checked(tmp_path):
+    ckpt = str(tmp_path / 'epoch_3.pth')
+    torch.save(dict(meta=dict(epoch=3, iter=30), state_dict={}), ckpt)
+    assert harness.pretrain_epochs(ckpt) == 3 and harness.pretrain_epochs(None) is None
+    torch.save(dict(state_dict={}), ckpt)
+    with pytest.raises(ValueError, match='no meta.epoch'):
+        harness.pretrain_epochs(ckpt)
+    # a finished run in the work dir, made from another checkpoint: refused, not reused
+    args = harness.parse_args(['--inits', 'random', '--work-dir', str(tmp_path / 'w')])
+    run = harness.run_command('detection', 'MEC', 0, 'b/epoch_10.pth', args, 10)
+    os.makedirs(run['work_dir'])
+    with open(osp.join(run['work_dir'], 'result.json'), 'w') as f:
+        json.dump([dict(command=run['command'].replace('b/epoch_10', 'a/epoch_10'))], f)
+    with pytest.raises(RuntimeError, match='made by another command'):
+        harness.run_all([run], args)
 
 
 def test_arguments_are_checked(tmp_path, capsys):
@@ -201,8 +248,8 @@ def test_harness_end_to_end_on_tiny_scenes(tiny_scenes, tmp_path):
     assert record['meta']['torch'] == torch.__version__
     assert osp.isfile(record['meta']['checkpoints']['supervised'])
     table = open(out[:-5] + '.md').read()
-    assert table.startswith('| task | metric | MEC | random init | supervised | MEC − random init '
-                            '| seeds |')
+    assert table.startswith('| task | metric | MEC (1 ep) | random init | supervised (1 ep) '
+                            '| MEC (1 ep) − random init | seeds |')
     proc = subprocess.run([sys.executable, 'benchmarks/downstream_scenes.py', *argv], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=200)
     assert proc.returncode == 0 and proc.stdout.count('done before') == 3, proc.stdout
