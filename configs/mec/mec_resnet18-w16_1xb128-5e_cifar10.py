@@ -1,6 +1,7 @@
 # MEC for a 5-epoch CIFAR-10 budget on a 2-core CPU (the same-budget comparison): the quick
 # CIFAR config at batch 128 with lr 0.5 per step, and the lr and 1/lambda warm-ups shortened
-# to a quarter epoch. What each change bought: docs/methods/mec.md#cifar-10.
+# to a quarter epoch. What each change bought:
+# docs/results.md#cifar-10-nine-methods-at-the-same-budget
 _base_ = './mec_resnet18-w16_1xb256-4e_cifar10.py'
 max_epochs = 5
 warmup_epochs = 0.25
