@@ -38,14 +38,14 @@ from _harness import ROOT, dump_monitored, knn, online_curve, run, set_every  # 
 
 METHODS = {
     'MEC': 'configs/mec/mec_resnet18-w16_1xb128-5e_cifar10.py',
-    'DISSL': 'configs/dissl/dissl_resnet18-w16_1xb128-2e_cifar10.py',
-    'CISSL': 'configs/cissl/cissl_resnet18-w16_1xb128-2e_cifar10.py',
+    'DISSL': 'configs/dissl/dissl_resnet18-w16_1xb128-5e_cifar10.py',
+    'CISSL': 'configs/cissl/cissl_resnet18-w16_1xb128-5e_cifar10.py',
     'MoCo-small': 'configs/moco_small/mocosmall_resnet18-w16_1xb128-5e_cifar10.py',
     'CMC': 'configs/cmc/cmc_resnet18-w8_1xb128-5e_cifar10.py',
-    'BYOL': 'configs/baselines/byol_resnet18-w16_1xb256-4e_cifar10.py',
+    'BYOL': 'configs/baselines/byol_resnet18-w16_1xb128-5e_cifar10.py',
     'SimSiam': 'configs/baselines/simsiam_resnet18-w16_1xb128-5e_cifar10.py',
-    'SimCLR': 'configs/baselines/simclr_resnet18-w16_1xb256-4e_cifar10.py',
-    'BarlowTwins': 'configs/baselines/barlowtwins_resnet18-w16_1xb256-4e_cifar10.py',
+    'SimCLR': 'configs/baselines/simclr_resnet18-w16_1xb128-5e_cifar10.py',
+    'BarlowTwins': 'configs/baselines/barlowtwins_resnet18-w16_1xb128-5e_cifar10.py',
 }
 IMAGE_EXT = ('.png', '.jpg', '.jpeg', '.bmp')
 

@@ -13,7 +13,7 @@ model = dict(
               num_layers=3, with_last_bn=False, with_last_bn_affine=False, with_avg_pool=True,
               init_cfg=dict(type='Kaiming', distribution='uniform', layer=['Linear'])),
     head=dict(type='LatentCrossCorrelationHead', in_channels=dim,
-              loss=dict(type='CrossCorrelationLoss')))
+              loss=dict(type='CrossCorrelationLoss', lambd=0.0051)))  # lambda: the loss's default
 train_dataloader = dict(batch_size=256)
 optim_wrapper = dict(
     type='BFloat16OptimWrapper',

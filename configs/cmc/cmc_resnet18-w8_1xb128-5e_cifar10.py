@@ -7,6 +7,12 @@ model = dict(contrast='batch')
 train_dataloader = dict(dataset=dict(
     _delete_=True, type='CustomDataset', data_root={{_base_.data_root}}, data_prefix='train',
     with_label=False, pipeline={{_base_.train_pipeline}}))
+# the k-NN of the same-budget comparison (every row's): 20,000 training images spread over the
+# classes and the whole test split, not the quick config's 5,000 and 2,000
+knn_train_dataloader = dict(dataset=dict(num_samples=20000))
+knn_test_dataloader = dict(dataset=dict(
+    _delete_=True, type='CustomDataset', data_root={{_base_.data_root}}, data_prefix='test',
+    pipeline={{_base_._eval_pipeline}}))
 max_epochs = 5
 train_cfg = dict(max_epochs=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs))

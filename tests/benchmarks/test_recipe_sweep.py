@@ -1,6 +1,7 @@
 """The recipe sweep: variants compose from their configs (data taken from another config,
 options checked against existing keys), run side by side, stop at a deadline, and
 report their online k-NN beside the pixel and random-init rows."""
+import glob
 import json
 import os
 import subprocess
@@ -74,16 +75,19 @@ def test_the_shipped_sweep_composes(tmp_path):
     assert simclr.model.type == 'SimCLR' and simclr.train_cfg.max_epochs == 10
 
 
-@pytest.mark.parametrize('name', ['cifar10_mec_simclr.json', 'cifar10_batch.json',
-                                  'cifar10_short_recipes.json', 'cifar10_short_recipes_views.json',
-                                  'cifar10_mec_5e.json', 'cifar10_simsiam_cmc.json',
-                                  'cifar10_byol_without_ema.json', 'cifar10_cmc_batch.json',
-                                  'cifar10_mec_5e_warmup.json', 'cifar10_mec_5e_wd.json',
-                                  'cifar10_mec_5e_decay.json', 'cifar10_issl_5e_warmup.json',
-                                  'cifar10_cmc_batch_5e.json', 'cifar10_mec_5e_crop.json',
-                                  'cifar10_mocosmall_5e_wd.json', 'cifar10_dissl_5e_adamw.json',
-                                  'cifar10_mec_5e_views.json', 'cifar10_mec_5e_seed.json',
-                                  'cifar10_simclr_5e.json', 'cifar10_barlowtwins_5e.json'])
+CIFAR_SWEEPS = ['cifar10_mec_simclr.json', 'cifar10_batch.json',
+                'cifar10_short_recipes.json', 'cifar10_short_recipes_views.json',
+                'cifar10_mec_5e.json', 'cifar10_simsiam_cmc.json',
+                'cifar10_byol_without_ema.json', 'cifar10_cmc_batch.json',
+                'cifar10_mec_5e_warmup.json', 'cifar10_mec_5e_wd.json',
+                'cifar10_mec_5e_decay.json', 'cifar10_issl_5e_warmup.json',
+                'cifar10_cmc_batch_5e.json', 'cifar10_mec_5e_crop.json',
+                'cifar10_mocosmall_5e_wd.json', 'cifar10_dissl_5e_adamw.json',
+                'cifar10_mec_5e_views.json', 'cifar10_mec_5e_seed.json',
+                'cifar10_simclr_5e.json', 'cifar10_barlowtwins_5e.json']
+
+
+@pytest.mark.parametrize('name', CIFAR_SWEEPS)
 def test_the_cifar_sweeps_compose(tmp_path, name):
     """The CIFAR-10 sweeps' variants exist on their CIFAR configs and set what they say."""
     args = _args(config='configs/mec/mec_resnet18-w16_1xb256-4e_cifar10.py')
@@ -99,10 +103,13 @@ def test_the_cifar_sweeps_compose(tmp_path, name):
         assert info['batch'] == batch
 
 
-@pytest.mark.parametrize('name', ['fashion_mnist_mocosmall.json', 'fashion_mnist_dissl_wd.json',
-                                  'fashion_mnist_mocosmall_wd.json',
-                                  'fashion_mnist_dissl_clusters.json',
-                                  'fashion_mnist_cissl_wd.json'])
+FASHION_MNIST_SWEEPS = ['fashion_mnist_mocosmall.json', 'fashion_mnist_dissl_wd.json',
+                        'fashion_mnist_mocosmall_wd.json',
+                        'fashion_mnist_dissl_clusters.json',
+                        'fashion_mnist_cissl_wd.json']
+
+
+@pytest.mark.parametrize('name', FASHION_MNIST_SWEEPS)
 def test_the_fashion_mnist_comparator_sweeps_compose(tmp_path, name):
     """Each variant runs on its Fashion-MNIST config (one channel, batch 256) and changes the
     keys it names."""
@@ -332,3 +339,90 @@ def test_baseline_screens_are_the_same_budget_row_but_for_what_they_name(
     assert screens[1].optim_wrapper == row.optim_wrapper
     assert [(s.get('end'), s.begin) for s in row.param_scheduler] == [(1, 0), (None, 1)]
     assert [(s.get('end'), s.begin) for s in screens[1].param_scheduler] == [(0.25, 0), (None, 0.25)]
+
+
+# the screens of the same-budget comparison's rows: one file per method, each variant the
+# method's row config (what benchmarks/cifar_same_budget.py trains) but for the options it names
+SCREENS = {'cifar10_cissl_5e_screen.json': 'CISSL', 'cifar10_dissl_5e_screen.json': 'DISSL',
+           'cifar10_simclr_5e_screen.json': 'SimCLR',
+           'cifar10_mocosmall_5e_screen.json': 'MoCo-small', 'cifar10_byol_5e_screen.json': 'BYOL',
+           'cifar10_simsiam_5e_screen.json': 'SimSiam',
+           'cifar10_barlowtwins_5e_screen.json': 'BarlowTwins'}
+
+
+def test_every_sweep_file_is_checked_by_a_test():
+    names = {os.path.basename(p) for p in glob.glob(os.path.join(ROOT, 'benchmarks/sweeps/*.json'))}
+    covered = set(SCREENS) | set(CIFAR_SWEEPS) | set(FASHION_MNIST_SWEEPS) | {
+        os.path.basename(SHIPPED)}
+    assert names == covered
+
+
+def _flat(node, prefix=''):
+    """{'a.b.0.c': leaf} of a nested config."""
+    if isinstance(node, dict):
+        items = node.items()
+    elif isinstance(node, (list, tuple)):
+        items = enumerate(node)
+    else:
+        return {prefix: node}
+    out = {}
+    for k, v in items:
+        out.update(_flat(v, f'{prefix}.{k}' if prefix else str(k)))
+    return out if out else {prefix: node}
+
+
+def _under(key: str, option: str) -> bool:
+    return key == option or key.startswith(option + '.')
+
+
+@pytest.mark.parametrize('sweep', sorted(SCREENS))
+def test_each_screen_variant_is_the_methods_row_but_for_what_it_names(tmp_path, sweep):
+    """Every variant starts from the config the same-budget harness trains for the method
+    (5 epochs of batch 128 on the whole split, the shared k-NN) and differs from it in the
+    keys its options name, to the values they give, and nowhere else; the first variant
+    is the row unchanged. Every screen moves the lr per step and the warm-up."""
+    from cifar_same_budget import METHODS
+    method = SCREENS[sweep]
+    variants = recipe_sweep.load_sweep(os.path.join(ROOT, 'benchmarks', 'sweeps', sweep))
+    assert {v['config'] for v in variants} == {METHODS[method]}
+    assert variants[0]['options'] == {}
+    configs = [Config.fromfile(recipe_sweep.variant_config(
+        v, _args(config=v['config'], data_root='data/cifar10/'), str(tmp_path / str(i)))['path'])
+        for i, v in enumerate(variants)]
+    row = _same_budget_row(method, tmp_path)
+    for key in _ROW_KEYS + ('optim_wrapper', 'auto_scale_lr', 'param_scheduler', 'train_cfg',
+                            'custom_hooks'):
+        assert configs[0].get(key) == row.get(key), key
+    reference = _flat(configs[0].to_dict())
+    for v, cfg in zip(variants[1:], configs[1:]):
+        options = v['options']
+        assert options, v['name']
+        for key, value in options.items():
+            assert _option(cfg, key) == value != _option(configs[0], key), (v['name'], key)
+        flat = _flat(cfg.to_dict())
+        changed = {k for k in set(flat) | set(reference) if flat.get(k, 'absent') !=
+                   reference.get(k, 'absent')}
+        assert all(any(_under(k, o) for o in options) for k in changed), (v['name'], changed)
+    named = [set(v['options']) for v in variants]
+    assert sum(o == {'optim_wrapper.optimizer.lr'} for o in named) == 3  # x0.5, x2, x4
+    assert sum(any(k.startswith('param_scheduler') for k in o) for o in named) == 2  # warm-ups
+
+
+def test_the_moco_small_warmup_rises_to_the_rows_lr_then_follows_its_cosine(tmp_path):
+    """MoCo-small's row has no warm-up (a cosine set once an epoch): the screen's warm-up is a
+    LinearLR per iteration chained with that cosine, which it leaves as it was after the
+    warm-up."""
+    from _schedule import runner_lrs
+    variants = recipe_sweep.load_sweep(
+        os.path.join(ROOT, 'benchmarks', 'sweeps', 'cifar10_mocosmall_5e_screen.json'))
+    row = Config.fromfile(os.path.join(ROOT, variants[0]['config']))
+    shipped = runner_lrs(row, tmp_path / 'row', epoch_length=8, lr=1.0)
+    for v in variants:
+        if 'param_scheduler' not in v['options']:
+            continue
+        cfg = Config.fromfile(os.path.join(ROOT, v['config']))
+        cfg.merge_from_dict(v['options'])
+        lrs = runner_lrs(cfg, tmp_path / str(len(v['name'])), epoch_length=8, lr=1.0)
+        end = int(v['options']['param_scheduler'][0]['end'] * 8)
+        assert lrs[0] < 0.01 and all(a < b for a, b in zip(lrs[:end - 1], lrs[1:end]))
+        assert lrs[end:] == pytest.approx(shipped[end:], abs=1e-6)

@@ -210,28 +210,31 @@ def test_harness_refuses_to_overwrite_results(tmp_path):
 
 def test_keep_step_lr_moves_the_scaling_base_with_the_batch(tmp_path):
     """--batch alone lets auto_scale_lr scale the lr with the batch; --keep-step-lr keeps
-    the lr of each step: SimCLR's 4.8 x 256 / 4096 = 0.3 stays 0.3 at batch 128."""
+    the lr of each step: SimCLR's 4.8 x 128 / 2048 = 0.3 stays 0.3 at batch 64."""
     sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
     import cifar_same_budget as harness
     data = str(tmp_path / 'cifar')
     make_cifar_folder(data, per_class_train=2)
 
     def step_lr(*extra):
-        args = harness.parse_args(['--data-root', data, '--batch', '128'] + list(extra))
+        extra = list(extra) or ['--batch', '128']
+        args = harness.parse_args(['--data-root', data] + extra)
         info = harness.method_config('SimCLR', args, str(tmp_path / '_'.join(extra or ['x'])))
         cfg = Config.fromfile(info['path'])
         scale = info['batch'] / cfg.auto_scale_lr.base_batch_size
         return cfg.optim_wrapper.optimizer.lr * scale
 
-    assert step_lr() == pytest.approx(4.8 * 128 / 4096)
-    assert step_lr('--keep-step-lr') == pytest.approx(4.8 * 256 / 4096)
+    assert step_lr() == pytest.approx(4.8 * 128 / 2048)  # the row's config is at batch 128
+    assert step_lr('--batch', '64') == pytest.approx(4.8 * 64 / 2048)
+    assert step_lr('--batch', '64', '--keep-step-lr') == pytest.approx(4.8 * 128 / 2048)
     with pytest.raises(SystemExit):
         harness.parse_args(['--data-root', data, '--keep-step-lr'])
 
 
 def test_every_method_is_scored_on_the_same_knn_memory_and_test_split(tmp_path):
     """CMC's quick config keeps a 5,000-image memory and 2,000 test images; in the
-    comparison every row uses 20,000 spread training images and the whole test split."""
+    comparison every row uses 20,000 spread training images and the whole test split (the
+    rows' own configs do too: the harness moves them nowhere)."""
     sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
     import cifar_same_budget as harness
     data = str(tmp_path / 'cifar')
@@ -243,8 +246,8 @@ def test_every_method_is_scored_on_the_same_knn_memory_and_test_split(tmp_path):
             return own + [n for v in node.values() for n in subsets(v)]
         return [n for v in node for n in subsets(v)] if isinstance(node, list) else []
 
-    assert subsets(Config.fromfile(os.path.join(ROOT, harness.METHODS['CMC'])).to_dict()
-                   ['knn_test_dataloader']) == [2000]
+    quick = Config.fromfile(os.path.join(ROOT, 'configs/cmc/cmc_resnet18-w8_1xb128-4e_cifar10.py'))
+    assert subsets(quick.to_dict()['knn_test_dataloader']) == [2000]
     runs = [(name, [], 20000) for name in harness.METHODS] + [
         ('CMC', ['--knn-train-limit', '300'], 300), ('MEC', ['--knn-train-limit', '300'], 300)]
     for name, extra, memory in runs:
@@ -253,6 +256,9 @@ def test_every_method_is_scored_on_the_same_knn_memory_and_test_split(tmp_path):
         cfg = Config.fromfile(info['path']).to_dict()
         assert subsets(cfg['knn_train_dataloader']) == [memory], name
         assert subsets(cfg['knn_test_dataloader']) == [], name
+    harness.shared_knn_protocol(quick, 20000)
+    assert subsets(quick.to_dict()['knn_train_dataloader']) == [20000]
+    assert subsets(quick.to_dict()['knn_test_dataloader']) == []
     # a memory without a subset gets one
     cfg = Config(dict(knn_train_dataloader=dict(dataset=dict(type='CustomDataset')),
                       knn_test_dataloader=dict(dataset=dict(type='CustomDataset'))))
@@ -276,3 +282,34 @@ def test_the_curve_is_read_from_the_latest_run_only(tmp_path):
         (vis / 'scalars.json').write_text('\n'.join(lines) + '\n')
     assert harness.online_curve(str(tmp_path), 100) == [
         dict(images_seen=100, k20=40., k200=39.), dict(images_seen=200, k20=45., k200=44.)]
+
+
+# what makes a row: the config the harness trains equals the row's config on its own here
+ROW_FIELDS = ('model', 'data_preprocessor', 'train_dataloader', 'knn_data_preprocessor',
+              'knn_train_dataloader', 'knn_test_dataloader', 'optim_wrapper', 'auto_scale_lr',
+              'param_scheduler', 'train_cfg')
+sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+from cifar_same_budget import METHODS  # noqa: E402
+
+
+@pytest.mark.parametrize('method', list(METHODS))
+def test_each_rows_config_reproduces_the_row_with_no_overrides(tmp_path, method):
+    """`tools/train.py` on a row's config alone trains what the harness trains at
+    --epochs 5 --batch 128 --keep-step-lr: the same epochs, batch, lr and its scaling,
+    schedulers, model, data and k-NN; the harness adds only the monitor, the checkpoint
+    interval and the seed."""
+    import types
+    import cifar_same_budget as harness
+    args = types.SimpleNamespace(train_limit=None, batch=128, keep_step_lr=True,
+                                 data_root='data/cifar10/', knn_train_limit=None, epochs=5,
+                                 log_interval=50, seed=0)
+    row = Config.fromfile(harness.method_config(method, args, str(tmp_path / 'row'))['path'])
+    alone = Config.fromfile(os.path.join(ROOT, METHODS[method]))
+    alone.dump(str(tmp_path / 'alone.py'))  # the same round trip through a file
+    alone = Config.fromfile(str(tmp_path / 'alone.py'))
+    assert alone.train_cfg.max_epochs == 5 and alone.train_dataloader.batch_size == 128
+    for key in ROW_FIELDS:
+        assert row.get(key) == alone.get(key), key
+    assert [h for h in row.custom_hooks if h['type'] != 'KNNMonitorHook'] == \
+        alone.get('custom_hooks', [])
+    assert METHODS[method].endswith('_1xb128-5e_cifar10.py')
