@@ -24,14 +24,23 @@ says when and how it was made), after a check that each was trained at this budg
 That is how one method is trained again after its config changed, without the others'
 hours. A copied row without the untrained network's k-NN (the first point of its curve)
 gets it computed here.
+
+``--seeds 0 1 2`` trains each method once per seed (``--work-dir/<method>/seed<S>/``; one
+seed keeps ``--work-dir/<method>/``) and reports the mean: each JSON row gains ``seeds``,
+``knn_top1_k20_std`` / ``knn_top1_k200_std`` (the sample standard deviation over the seeds,
+null for one seed) and ``per_seed`` (each seed's k-NN and wall time); the markdown table
+shows mean ± s.d., and the wall time of a row is the mean over its seeds. ``--resume``
+reads back each seed that finished, so an interrupted run trains only what is missing.
+The untrained network ('random init') is scored at every seed too.
 """
 import argparse
 import hashlib
 import json
 import os
 import os.path as osp
+import statistics
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _harness import ROOT, dump_monitored, knn, online_curve, run, set_every  # noqa: E402
@@ -76,8 +85,9 @@ def count_images(data_root: str, split: str) -> int:
                for _, _, files in os.walk(osp.join(data_root, split)) for f in files)
 
 
-def method_config(name: str, args, work_dir: str) -> Dict:
-    """The method's config at the shared budget, dumped to ``work_dir/config.py``."""
+def method_config(name: str, args, work_dir: str, seed: Optional[int] = None) -> Dict:
+    """The method's config at the shared budget, dumped to ``work_dir/config.py`` with
+    ``seed`` (default ``args.seed``)."""
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, METHODS[name]))
     loader = cfg.train_dataloader
@@ -97,7 +107,7 @@ def method_config(name: str, args, work_dir: str) -> Dict:
         set_every(cfg[split], 'data_root', args.data_root)
     shared_knn_protocol(cfg, args.knn_train_limit or KNN_MEMORY)
     cfg.train_cfg.max_epochs = args.epochs
-    path = dump_monitored(cfg, work_dir, args.log_interval, args.seed)
+    path = dump_monitored(cfg, work_dir, args.log_interval, args.seed if seed is None else seed)
     drop_last = loader.get('drop_last', False)
     n = args.train_limit or count_images(args.data_root, 'train')
     per_epoch = (n // loader.batch_size) * loader.batch_size if drop_last else n
@@ -127,13 +137,52 @@ def plot(rows: List[Dict], path: str, title: str) -> None:
     plt.close(fig)
 
 
+def _mean_sd(row: Dict, key: str) -> str:
+    """'mean ± s.d.' of a row over its seeds, or its one value."""
+    sd = row.get(key + '_std')
+    return f'{row[key]:.2f}' + ('' if sd is None else f' ± {sd:.2f}')
+
+
 def markdown(rows: List[Dict]) -> str:
-    lines = ['| method | k-NN k = 20 | k-NN k = 200 | images seen | wall s | config |',
-             '| --- | --- | --- | --- | --- | --- |']
+    """The table; with several seeds, mean ± sample s.d. and a column of the seeds."""
+    several = any(len(r.get('seeds') or []) > 1 for r in rows)
+    extra = ' seeds |' if several else ''
+    lines = ['| method | k-NN k = 20 | k-NN k = 200 | images seen | wall s | config |' + extra,
+             '| --- | --- | --- | --- | --- | --- |' + (' --- |' if several else '')]
     for r in sorted(rows, key=lambda r: -r['knn_top1_k20']):
-        lines.append(f"| {r['method']} | {r['knn_top1_k20']:.2f} | {r['knn_top1_k200']:.2f} "
-                     f"| {r['images_seen']:,} | {r['wall_s']:.0f} | `{r['config'] or '-'}` |")
+        seeds = f" {', '.join(map(str, r.get('seeds') or [])) or '-'} |" if several else ''
+        lines.append(f"| {r['method']} | {_mean_sd(r, 'knn_top1_k20')} "
+                     f"| {_mean_sd(r, 'knn_top1_k200')} "
+                     f"| {r['images_seen']:,} | {r['wall_s']:.0f} | `{r['config'] or '-'}` |"
+                     + seeds)
     return '\n'.join(lines) + '\n'
+
+
+def combine(runs: List[Dict], seeds: List[int]) -> Dict:
+    """One row from the runs of a method (or the untrained network) at ``seeds``: the mean
+    of each figure and of the curve, the sample s.d. of the k-NN (None for one seed), and
+    each seed's figures."""
+    row = dict(runs[0])
+    row.pop('seed', None)
+    per_seed = [dict(seed=s, **{k: r.get(k) for k in (
+        'knn_top1_k20', 'knn_top1_k200', 'wall_s', 'start_k20') if k in r})
+        for s, r in zip(seeds, runs)]
+    for key in ('knn_top1_k20', 'knn_top1_k200', 'wall_s', 'start_k20'):
+        values = [r.get(key) for r in runs]
+        if all(v is not None for v in values):
+            row[key] = statistics.mean(values)
+    for key in ('knn_top1_k20', 'knn_top1_k200'):
+        row[key + '_std'] = statistics.stdev(r[key] for r in runs) if len(runs) > 1 else None
+    if len(runs) > 1 and all(r.get('curve') for r in runs):
+        curves = [r['curve'] for r in runs]
+        if len({tuple(p['images_seen'] for p in c) for c in curves}) == 1:
+            row['curve'] = [dict(images_seen=points[0]['images_seen'],
+                                 **{k: statistics.mean(p[k] for p in points)
+                                    for k in ('k20', 'k200')
+                                    if all(p.get(k) is not None for p in points)})
+                            for points in zip(*curves)]
+    row.update(seeds=list(seeds), per_seed=per_seed)
+    return row
 
 
 def parse_args(argv=None):
@@ -155,13 +204,21 @@ def parse_args(argv=None):
                    help="with --batch: each step keeps the config's lr (by default "
                         'auto_scale_lr scales it with the batch)')
     p.add_argument('--log-interval', type=int, default=50)
-    p.add_argument('--seed', type=int, default=0)
+    seeds = p.add_mutually_exclusive_group()
+    seeds.add_argument('--seeds', type=int, nargs='+', metavar='S',
+                       help='train each method once per seed; the rows report the mean and '
+                            'the sample s.d. (default: 0)')
+    seeds.add_argument('--seed', type=int, help='one seed: the same as --seeds S')
     p.add_argument('--force', action='store_true', help='overwrite --out / --plot / --markdown')
     p.add_argument('--resume', action='store_true',
                    help='read back the methods that already finished in --work-dir at this budget')
     p.add_argument('--rows-from', metavar='JSON',
                    help='an earlier --out file: its rows of methods not in --methods are copied')
     args = p.parse_args(argv)
+    args.seeds = args.seeds or [0 if args.seed is None else args.seed]
+    if len(set(args.seeds)) != len(args.seeds):
+        p.error(f'--seeds {" ".join(map(str, args.seeds))}: a seed is named twice')
+    args.seed = args.seeds[0]  # the configs' seed where one is needed (the pixel rows' data)
     if args.rows_from and not osp.isfile(args.rows_from):
         p.error(f'--rows-from {args.rows_from}: no such file')
     for path in (args.out, args.plot, args.markdown):
@@ -190,12 +247,15 @@ def write_outputs(rows: List[Dict], args) -> str:
             f.write(table)
     if args.plot:
         batch = f' at batch {args.batch}' if args.batch else ''
-        plot(order, args.plot, f'CIFAR-10, {args.epochs} epochs each{batch}, quarter-width ResNet-18')
+        seeds = f', mean of {len(args.seeds)} seeds' if len(args.seeds) > 1 else ''
+        plot(order, args.plot,
+             f'CIFAR-10, {args.epochs} epochs each{batch}{seeds}, quarter-width ResNet-18')
     if args.out:
         if osp.dirname(args.out):
             os.makedirs(osp.dirname(args.out), exist_ok=True)
         keys = ('method', 'knn_top1_k20', 'knn_top1_k200', 'images_seen', 'wall_s', 'config',
-                'command', 'curve', 'start_k20')
+                'command', 'curve', 'start_k20', 'seeds', 'knn_top1_k20_std',
+                'knn_top1_k200_std', 'per_seed')
         with open(args.out, 'w') as f:
             json.dump([{k: r.get(k) for k in keys} for r in order], f, indent=1)
     return table
@@ -208,21 +268,38 @@ def baseline_rows(args, command: str) -> List[Dict]:
     base = method_config('MEC', args, base_dir)['path']
     rows = []
     for label, extra in (('raw pixels', ['--pixels', 'raw']),
-                         ('centred pixels', ['--pixels', 'centred']),
-                         ('random init', ['--seed', str(args.seed)])):
+                         ('centred pixels', ['--pixels', 'centred'])):
         out = osp.join(base_dir, label.replace(' ', '_') + '.json')
         rows.append(dict(method=label, **knn(base, extra, out), images_seen=0, wall_s=0.,
-                         config=METHODS['MEC'] if label == 'random init' else None,
-                         command=command))
+                         config=None, command=command))
+    runs = []
+    for seed in args.seeds:  # the untrained network: once per seed
+        name = 'random_init' + ('' if len(args.seeds) == 1 else f'_seed{seed}')
+        runs.append(dict(method='random init', **knn(base, ['--seed', str(seed)],
+                                                      osp.join(base_dir, name + '.json')),
+                         images_seen=0, wall_s=0., config=METHODS['MEC'], command=command))
+    rows.append(combine(runs, args.seeds))
     return rows
 
 
+def seed_work_dir(args, name: str, seed: int) -> str:
+    """``--work-dir/<method>`` for one seed, ``--work-dir/<method>/seed<S>`` for several."""
+    wd = osp.join(args.work_dir, name)
+    return osp.abspath(wd if len(args.seeds) == 1 else osp.join(wd, f'seed{seed}'))
+
+
 def method_row(name: str, args, command: str) -> Dict:
-    """Train one method at the shared budget and score it; with ``--resume`` a finished
-    run of the same config (budget, batch, data included) is read back instead."""
-    wd = osp.abspath(osp.join(args.work_dir, name))
+    """Train one method at the shared budget once per seed and score it: the mean row."""
+    return combine([seed_row(name, args, command, seed) for seed in args.seeds], args.seeds)
+
+
+def seed_row(name: str, args, command: str, seed: int) -> Dict:
+    """Train one method at the shared budget and seed, and score it; with ``--resume`` a
+    finished run of the same config (budget, batch, data, seed included) is read back."""
+    wd = seed_work_dir(args, name, seed)
     saved = osp.join(wd, 'row.json')
-    info = method_config(name, args, wd)
+    info = method_config(name, args, wd, seed)
+    label = name if len(args.seeds) == 1 else f'{name}, seed {seed}'
     images_seen = args.epochs * info['images_per_epoch']
     with open(info['path'], 'rb') as f:
         config_sha = hashlib.sha256(f.read()).hexdigest()
@@ -230,10 +307,10 @@ def method_row(name: str, args, command: str) -> Dict:
         with open(saved) as f:
             row = json.load(f)
         if row.get('config_sha256') == config_sha:
-            print(f'== {name}: finished earlier, read from {saved}', flush=True)
+            print(f'== {label}: finished earlier, read from {saved}', flush=True)
             return row
-        print(f'== {name}: {saved} is from another config, trained again', flush=True)
-    print(f'== {name}: {args.epochs} epochs of {info["images_per_epoch"]:,} images '
+        print(f'== {label}: {saved} is from another config, trained again', flush=True)
+    print(f'== {label}: {args.epochs} epochs of {info["images_per_epoch"]:,} images '
           f'(batch {info["batch"]})', flush=True)
     wall = run([sys.executable, 'tools/train.py', info['path'], '--work-dir', wd],
                osp.join(wd, 'train.log'))
@@ -243,6 +320,7 @@ def method_row(name: str, args, command: str) -> Dict:
                curve=online_curve(wd, info['images_per_epoch']))
     row['start_k20'] = knn(info['path'], [], osp.join(wd, 'knn_random_init.json'))['knn_top1_k20']
     row['config_sha256'] = config_sha
+    row['seed'] = seed
     with open(saved, 'w') as f:
         json.dump(row, f, indent=1)
     print(f"   k-NN {row['knn_top1_k20']:.2f} / {row['knn_top1_k200']:.2f} (k = 20 / 200), "
@@ -261,7 +339,11 @@ def copied_rows(args) -> List[Dict]:
     rows = []
     for row in [dict(r) for r in earlier if r['method'] not in args.methods]:
         name = row['method']
-        wd = osp.abspath(osp.join(args.work_dir, name))
+        if (row.get('seeds') or [args.seed]) != args.seeds:
+            said = row.get('seeds') or 'not recorded'
+            raise SystemExit(f'--rows-from {args.rows_from}: {name} was trained at seeds '
+                             f'{said}, this table is at seeds {args.seeds}')
+        wd = seed_work_dir(args, name, args.seed)
         info = method_config(name, args, wd)
         budget = args.epochs * info['images_per_epoch']
         if row['images_seen'] != budget:

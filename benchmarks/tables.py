@@ -242,6 +242,12 @@ def _two(a: float, b: float) -> str:
     return f'{a:.2f} / {b:.2f}'
 
 
+def _pm(row: Dict, key: str) -> str:
+    """A same-budget row's figure: 'mean ± s.d.' for several seeds, else the value."""
+    sd = row.get(key + '_std')
+    return f'{row[key]:.2f}' + ('' if sd is None else f' ± {sd:.2f}')
+
+
 def _link(path: str, doc: str) -> str:
     """A markdown link to ``path`` (repository-relative) from the doc ``doc``."""
     rel = os.path.relpath(path, os.path.dirname(doc) or '.')
@@ -356,8 +362,8 @@ def table_same_budget(doc: str, root: str = ROOT) -> List[str]:
         wall = f"{r['wall_s']:.0f}" if r['images_seen'] else ''
         cfg = f"`{r['config']}`" if r['images_seen'] else ''
         start = random_init_of(r, sb) if r['images_seen'] else ''
-        lines.append(f"| {name} | {bold}{r['knn_top1_k20']:.2f}{bold} "
-                     f"| {bold}{r['knn_top1_k200']:.2f}{bold} | {start} | {wall} | {cfg} |")
+        lines.append(f"| {name} | {bold}{_pm(r, 'knn_top1_k20')}{bold} "
+                     f"| {bold}{_pm(r, 'knn_top1_k200')}{bold} | {start} | {wall} | {cfg} |")
     return lines
 
 

@@ -93,3 +93,19 @@ def test_a_changed_record_is_caught(tree):
 def test_an_unknown_table_name_is_an_error():
     with pytest.raises(KeyError, match='no table'):
         tables.render_doc('x.md', '<!-- rendered: nope -->\n<!-- /rendered -->\n')
+
+
+def test_a_same_budget_row_of_several_seeds_shows_mean_and_sd(tree):
+    """A row written by ``cifar_same_budget.py --seeds`` (its s.d. set) renders mean ± s.d.;
+    a one-seed row (s.d. null, or no key in older records) renders its value alone."""
+    rec = tree / tables.REC['same_budget']
+    rows = json.loads(rec.read_text())
+    for row in rows:
+        if row['method'] == 'CISSL':
+            row.update(seeds=[0, 1, 2], knn_top1_k20_std=0.5, knn_top1_k200_std=0.25)
+        if row['method'] == 'SimCLR':
+            row.update(seeds=[0], knn_top1_k20_std=None, knn_top1_k200_std=None)
+    rec.write_text(json.dumps(rows))
+    table = '\n'.join(tables.table_same_budget('docs/results.md', str(tree)))
+    assert '| CISSL | 53.30 ± 0.50 | 51.54 ± 0.25 |' in table
+    assert '| SimCLR (mmpretrain) | 50.77 | 48.81 |' in table

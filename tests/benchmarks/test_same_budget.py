@@ -313,3 +313,120 @@ def test_each_rows_config_reproduces_the_row_with_no_overrides(tmp_path, method)
     assert [h for h in row.custom_hooks if h['type'] != 'KNNMonitorHook'] == \
         alone.get('custom_hooks', [])
     assert METHODS[method].endswith('_1xb128-5e_cifar10.py')
+
+
+def _fake_trainings(harness, monkeypatch, trained):
+    """``harness.run`` and ``harness.knn`` without training: a training writes its monitor's
+    scalars and last checkpoint; every k-NN figure is 50 + the seed of the config it scores
+    (the untrained network 20 below, k = 200 one below k = 20)."""
+    def seed_of(config, extra):
+        if '--seed' in extra:
+            return int(extra[extra.index('--seed') + 1])
+        with open(config) as f:
+            return int(re.search(r'randomness\s*=\s*dict\(\s*seed\s*=\s*(\d+)', f.read()).group(1))
+
+    def knn(config, extra, out):
+        if '--pixels' in extra:
+            return dict(knn_top1_k20=30., knn_top1_k200=29.)
+        k20 = 50. + seed_of(config, extra) - (0 if extra and extra[0].endswith('.pth') else 20)
+        return dict(knn_top1_k20=k20, knn_top1_k200=k20 - 1)
+
+    def run(cmd, log):
+        assert 'tools/train.py' in cmd
+        wd = cmd[cmd.index('--work-dir') + 1]
+        trained.append(wd)
+        seed = seed_of(cmd[2], [])
+        vis = os.path.join(wd, '20261208_000000', 'vis_data')
+        os.makedirs(vis, exist_ok=True)
+        with open(os.path.join(vis, 'scalars.json'), 'w') as f:
+            for epoch in (1, 2):
+                f.write(json.dumps({'knn/top1_k20': 40. + 5 * epoch + seed,
+                                    'knn/top1_k200': 39. + 5 * epoch + seed, 'step': epoch}) + '\n')
+        open(os.path.join(wd, 'epoch_2.pth'), 'w').close()
+        return 10. + seed
+
+    monkeypatch.setattr(harness, 'knn', knn)
+    monkeypatch.setattr(harness, 'run', run)
+
+
+def test_seeds_train_each_method_once_per_seed_and_report_the_mean(tmp_path, monkeypatch):
+    """--seeds 0 1 2: a work dir per seed, the mean and the sample s.d. of the k-NN, each
+    seed's figures, the mean curve and wall time; --resume trains only the seeds that did
+    not finish; a one-seed table has no s.d.; a table of other seeds is not completed
+    from it."""
+    import cifar_same_budget as harness
+    data = str(tmp_path / 'cifar')
+    make_cifar_folder(data, per_class_train=2)
+    trained = []
+    _fake_trainings(harness, monkeypatch, trained)
+
+    def argv(*extra):
+        return ['--methods', 'SimCLR', '--epochs', '2', '--data-root', data, '--batch', '10',
+                '--work-dir', str(tmp_path / 'work'), '--force'] + list(extra)
+
+    out, md = str(tmp_path / 'rows.json'), str(tmp_path / 'table.md')
+    harness.main(argv('--seeds', '0', '1', '2', '--out', out, '--markdown', md))
+    assert sorted(trained) == [str(tmp_path / 'work' / 'SimCLR' / f'seed{s}') for s in range(3)]
+    rows = {r['method']: r for r in json.loads(open(out).read())}
+    simclr = rows['SimCLR']
+    assert simclr['seeds'] == [0, 1, 2]
+    assert (simclr['knn_top1_k20'], simclr['knn_top1_k200']) == (51., 50.)
+    assert simclr['knn_top1_k20_std'] == simclr['knn_top1_k200_std'] == 1.
+    assert simclr['wall_s'] == 11. and simclr['start_k20'] == 31.
+    assert [(p['seed'], p['knn_top1_k20']) for p in simclr['per_seed']] == [(0, 50.), (1, 51.), (2, 52.)]
+    assert [p['images_seen'] for p in simclr['curve']] == [20, 40]  # 2 images x 10 classes
+    assert [p['k20'] for p in simclr['curve']] == [46., 51.]
+    assert rows['random init']['seeds'] == [0, 1, 2] and rows['random init']['knn_top1_k20'] == 31.
+    assert rows['raw pixels']['knn_top1_k20_std'] is None
+    table = open(md).read()
+    assert '| SimCLR | 51.00 ± 1.00 | 50.00 ± 1.00 | 40 | 11 |' in table
+    assert table.splitlines()[0].endswith('| seeds |') and '| 0, 1, 2 |' in table
+    # resume: seed 1's run is lost, a fourth seed is new; only those two are trained
+    os.remove(str(tmp_path / 'work' / 'SimCLR' / 'seed1' / 'row.json'))
+    trained.clear()
+    harness.main(argv('--seeds', '0', '1', '2', '3', '--resume', '--out', out))
+    assert sorted(trained) == [str(tmp_path / 'work' / 'SimCLR' / f'seed{s}') for s in (1, 3)]
+    assert json.loads(open(out).read())[0]['knn_top1_k20'] == 51.5
+    # one seed (--seed is --seeds S): the old layout, no s.d., no seeds column
+    trained.clear()
+    harness.main(argv('--seed', '2', '--out', out, '--markdown', md))
+    assert trained == [str(tmp_path / 'work' / 'SimCLR')]
+    simclr = json.loads(open(out).read())[0]
+    assert simclr['seeds'] == [2] and simclr['knn_top1_k20'] == 52.
+    assert simclr['knn_top1_k20_std'] is None and simclr['knn_top1_k200_std'] is None
+    assert '| SimCLR | 52.00 | 51.00 |' in open(md).read()
+    assert 'seeds' not in open(md).readline()
+    # a one-seed row does not complete a table at three seeds
+    with pytest.raises(SystemExit, match=r'SimCLR was trained at seeds \[2\], this table is at'):
+        harness.main(argv('--methods', 'MEC', '--seeds', '0', '1', '2', '--rows-from', out))
+    with pytest.raises(SystemExit):
+        harness.parse_args(argv('--seeds', '0', '0'))
+    with pytest.raises(SystemExit):
+        harness.parse_args(argv('--seeds', '0', '1', '--seed', '1'))
+
+
+@pytest.mark.slow  # runs benchmarks/cifar_same_budget.py in a fresh interpreter
+@pytest.mark.timeout(600)  # two tiny trainings and eight k-NN runs, each its own interpreter
+def test_seeds_train_for_real_in_a_work_dir_per_seed(tmp_path):
+    """Two seeds of one method on tiny data, end to end: each seed its own run (its own
+    weights), the row their mean with the sample s.d."""
+    data = str(tmp_path / 'cifar')
+    make_cifar_folder(data, per_class_train=21)
+    cmd = [sys.executable, 'benchmarks/cifar_same_budget.py', '--methods', 'SimCLR',
+           '--seeds', '0', '1', '--epochs', '2', '--data-root', data, '--train-limit', '40',
+           '--batch', '20', '--knn-train-limit', '210', '--work-dir', str(tmp_path / 'work'),
+           '--out', str(tmp_path / 'rows.json')]
+    proc = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, OMP_NUM_THREADS='1'),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    row = json.loads((tmp_path / 'rows.json').read_text())[0]
+    assert row['method'] == 'SimCLR' and row['seeds'] == [0, 1] and row['images_seen'] == 80
+    per_seed = row['per_seed']
+    for key in ('knn_top1_k20', 'knn_top1_k200'):
+        values = [p[key] for p in per_seed]
+        assert row[key] == pytest.approx(sum(values) / 2)
+        assert row[key + '_std'] == pytest.approx(abs(values[0] - values[1]) / 2 ** 0.5)
+    weights = [torch.load(str(tmp_path / 'work' / 'SimCLR' / f'seed{s}' / 'epoch_2.pth'),
+                          map_location='cpu', weights_only=False)['state_dict'] for s in (0, 1)]
+    name = next(k for k in weights[0] if k.endswith('conv1.weight'))
+    assert not torch.equal(weights[0][name], weights[1][name])
