@@ -16,7 +16,7 @@ data path against the config's CPU-worker pipeline, in the same run.
   preprocessor with its optim wrapper (scaled by ``auto_scale_lr``; on CUDA
   in bf16 with the plugin's ``BFloat16OptimWrapper``), its lr schedule per
   iteration and its custom hooks (MEC's 1/lambda warm-up and guards), the
-  warm-ups scaled to ``--epochs``: the hooks' ``before_train_iter``,
+  warm-ups at the config's length whatever ``--epochs``: the hooks' ``before_train_iter``,
   ``model.train_step(data, optim_wrapper)``, the hooks' ``after_train_iter``.
 * CPU-worker path: the config's own ``train_dataloader`` (mmpretrain
   ``CustomDataset`` + PIL pipeline in ``num_workers`` processes) feeding the
@@ -111,15 +111,31 @@ def load_config(args):
     return cfg
 
 
-def schedule(cfg, epochs: int) -> Tuple[List[dict], List[dict]]:
-    """The config's lr schedule and custom hooks with their warm-up scaled to ``epochs``
-    (the same fraction of the run), the rest of the schedule after it."""
-    warmup = max(1, round(cfg.param_scheduler[0]['end'] * epochs / cfg.train_cfg.max_epochs))
-    warmup = min(warmup, epochs)
-    first, *rest = copy.deepcopy(cfg.param_scheduler)
-    lr = [dict(first, end=warmup)] + [dict(s, begin=warmup, end=epochs)
-                                      for s in rest if epochs > warmup]
-    hooks = [dict(h, warmup_epochs=warmup) if 'warmup_epochs' in h else dict(h)
+def schedule(cfg, epochs: int, iters_per_epoch: int) -> Tuple[List[dict], List[dict]]:
+    """The config's lr schedule and custom hooks for ``epochs`` epochs of ``iters_per_epoch``
+    iterations, per iteration.
+
+    The warm-ups keep the config's length: its warm-up epochs of this run's iterations (the
+    same images), whatever ``epochs`` is. Scaling them with the run, as a fraction of it,
+    would squeeze a 10-epoch warm-up to 2 in a 38-epoch run, and a recipe found at one
+    length would not be the recipe at another. A warm-up longer than the run is cut at its
+    end; the rest of the schedule fills the run after the warm-up.
+    """
+    total = epochs * iters_per_epoch
+    first, *rest = (dict(s) for s in copy.deepcopy(cfg.param_scheduler))
+    by_epoch = first.get('by_epoch', True)  # mmengine's default
+    warmup = min(total, max(1, int(first['end'] * iters_per_epoch) if by_epoch else first['end']))
+
+    def per_iter(s, begin, end):
+        s = {k: v for k, v in s.items() if k != 'convert_to_iter_based'}
+        s.update(by_epoch=False, begin=begin, end=end)
+        if 'T_max' in s:
+            s['T_max'] = end - begin
+        return s
+
+    lr = [per_iter(first, 0, warmup)] + [per_iter(s, warmup, total) for s in rest
+                                         if total > warmup]
+    hooks = [dict(h, warmup_iters=warmup) if 'warmup_epochs' in h else dict(h)
              for h in cfg.custom_hooks]
     return lr, hooks
 
@@ -127,13 +143,14 @@ def schedule(cfg, epochs: int) -> Tuple[List[dict], List[dict]]:
 def run_training(cfg, args, device, loader, epochs: int, body: Callable):
     """``body(loop)`` as an MMEngine Runner's training of the config's model (its
     preprocessor, optim wrapper at ``--batch`` through ``auto_scale_lr``, lr schedule and
-    1/lambda warm-up scaled to ``epochs``, per iteration); returns (runner, its result)."""
+    1/lambda warm-up at the config's length, per iteration: :func:`schedule`); returns
+    (runner, its result)."""
     ow = copy.deepcopy(cfg.optim_wrapper.to_dict())
     if args.amp == 'bf16':
         # what `tools/train.py --amp --amp-dtype bfloat16` builds: bf16
         # autocast without a loss scaler (and its per-step sync)
         ow.update(type='BFloat16OptimWrapper', cpu_precision='bf16')
-    lr, hooks = schedule(cfg, epochs)
+    lr, hooks = schedule(cfg, epochs, len(loader))
     return run_stepped(cfg, body, loader, epochs, device=device,
                        channels_last=args.channels_last, optim_wrapper=ow, param_scheduler=lr,
                        custom_hooks=hooks, seed=args.seed, log_level='ERROR')

@@ -182,3 +182,62 @@ def test_tables_decide_the_gpu_targets():
     assert '1.775× — NOT met' in text  # 1200 / 676 < 1.8
     step['results']['plugin_bf16_cl']['images_per_s'] = 1300.
     assert tables.render(step).count('— met') == 2
+
+
+def _lrs(schedulers, steps):
+    """The lr of each iteration under mmengine's schedulers (base lr 1), as the Runner's
+    ParamSchedulerHook steps them."""
+    import torch
+    from mmengine.registry import PARAM_SCHEDULERS
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.)
+    built = [PARAM_SCHEDULERS.build(dict(s, optimizer=opt)) for s in schedulers]
+    lrs = []
+    for _ in range(steps):
+        lrs.append(opt.param_groups[0]['lr'])
+        opt.step()  # no gradient: nothing changes, but the schedulers see the usual order
+        for s in built:
+            s.step()
+    return lrs
+
+
+@pytest.mark.parametrize('epochs', [38, 200])
+def test_time_to_accuracy_keeps_the_warmups_in_iterations(epochs):
+    """The 200-epoch config's 10 warm-up epochs stay 970 iterations (97 an epoch at batch
+    512) however many epochs the run has: the lr reaches its peak at the warm-up's last
+    iteration (mmengine's LinearLR, linear over end - begin - 1 steps), the
+    1/lambda warm-up hook counts the same, and the cosine fills the rest of the run."""
+    from mmengine.config import Config
+    tta = load_tool('benchmarks/cifar_time_to_accuracy.py')
+    cfg = Config.fromfile(tta.CONFIG)
+    assert cfg.param_scheduler[0].end == 10 and cfg.train_dataloader.batch_size == 512
+    lr, hooks = tta.schedule(cfg, epochs, 97)
+    total = epochs * 97
+    assert [(s['type'], s['by_epoch'], s['begin'], s['end']) for s in lr] == [
+        ('LinearLR', False, 0, 970), ('CosineAnnealingLR', False, 970, total)]
+    assert all('convert_to_iter_based' not in s for s in lr)
+    warm = next(h for h in hooks if h['type'] == 'MECLambdaWarmupHook')
+    assert warm['warmup_iters'] == 970 and warm['start_factor'] == 8.
+    lrs = _lrs(lr, total)
+    assert lrs[0] == pytest.approx(1e-8)
+    assert lrs[485] == pytest.approx(1e-8 + (1 - 1e-8) * 485 / 969)
+    assert lrs[969] == pytest.approx(1.) and lrs[970] == pytest.approx(1.)
+    t = 100  # cosine from the end of the warm-up to 0 at the end of the run
+    assert lrs[970 + t] == pytest.approx(0.5 * (1 + math.cos(math.pi * t / (total - 970))))
+    assert lrs[-1] < 1e-4
+
+
+def test_time_to_accuracy_cuts_a_warmup_longer_than_the_run():
+    from mmengine.config import Config
+    tta = load_tool('benchmarks/cifar_time_to_accuracy.py')
+    cfg = Config.fromfile(tta.CONFIG)
+    lr, hooks = tta.schedule(cfg, 5, 97)  # 485 iterations: the warm-up is the whole run
+    assert [(s['type'], s['begin'], s['end']) for s in lr] == [('LinearLR', 0, 485)]
+    assert next(h for h in hooks if 'warmup_iters' in h)['warmup_iters'] == 485
+    # a warm-up given in iterations keeps them, a cosine's T_max follows its length
+    cfg.param_scheduler = [
+        dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
+        dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=10, T_max=10,
+             convert_to_iter_based=True)]
+    lr, _ = tta.schedule(cfg, 3, 97)
+    assert [(s['begin'], s['end'], s.get('T_max')) for s in lr] == [(0, 50, None),
+                                                                      (50, 291, 241)]
