@@ -53,7 +53,7 @@ from mec_plugin.utils.safe_checkpoint import load_from_local  # noqa: E402
 from tables import scenes_transfer_markdown  # noqa: E402
 
 DET_CONFIG = 'configs/benchmarks/mmdetection/fashion_mnist_scenes/' \
-             'mask-rcnn_r18-w16-cifar_fpn_1xb8-1e_fmnist-scenes.py'
+             'mask-rcnn_r18-w16-cifar_fpn_1xb8-4e_fmnist-scenes.py'
 SEG_CONFIG = 'configs/benchmarks/mmsegmentation/fashion_mnist_scenes/' \
              'fpn_r18-w16-cifar_1xb8-4e_fmnist-scenes.py'
 SUPERVISED_CONFIG = 'configs/benchmarks/classification/fashion_mnist/' \

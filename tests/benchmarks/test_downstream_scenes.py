@@ -44,6 +44,17 @@ def test_scenes_configs_follow_the_protocol():
             assert cfg.val_evaluator.iou_metrics == ['mIoU']
 
 
+def test_table_detector_is_the_one_epoch_config_at_four_epochs():
+    one = Config.fromfile(osp.join(ROOT, harness.DET_CONFIG.replace('-4e_', '-1e_')))
+    four = Config.fromfile(osp.join(ROOT, harness.DET_CONFIG))
+    assert one.train_cfg.max_epochs == 1 and four.train_cfg.max_epochs == 4
+    assert four.param_scheduler[1].end == four.param_scheduler[1].T_max == 4
+    assert four.param_scheduler[0] == one.param_scheduler[0]  # the same 50-iteration warm-up
+    one.merge_from_dict({'max_epochs': 4, 'train_cfg.max_epochs': 4, 'train_cfg.val_interval': 4,
+                         'param_scheduler.1.end': 4, 'param_scheduler.1.T_max': 4})
+    assert one.to_dict() == four.to_dict()
+
+
 def test_commands_rows_and_table(tmp_path):
     args = harness.parse_args(['--checkpoint', __file__, '--scenes', str(tmp_path / 's'),
                                '--work-dir', str(tmp_path / 'w'), '--jobs', '2'])
