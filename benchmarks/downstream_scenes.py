@@ -4,6 +4,7 @@
         [--data-root data/fashion-mnist] [--scenes data/fashion_mnist_scenes]
         [--supervised-checkpoint CKPT] [--inits MEC random supervised]
         [--tasks detection segmentation] [--seeds 0 1] [--weights student|teacher]
+        [--others NAME=CHECKPOINT ...]
         [--jobs 1] [--threads 2] [--work-dir work_dirs/downstream_scenes]
         [--out docs/results/fashion_mnist_scenes_transfer.json] [--rows-from JSON]
         [--rerun] [--collect-only]
@@ -18,14 +19,16 @@ One command for the whole table:
    and 10 epochs as the main job) is trained unless ``--supervised-checkpoint`` is given or
    its work dir holds a finished run;
 3. every (task, initialisation, seed) is fine-tuned with the same config and schedule:
-   MEC and supervised through ``tools/benchmarks/train.sh CONFIG CHECKPOINT`` (convert,
-   then mmdet's / mmseg's own ``train.py``), random init through the host's ``train.py``
-   with the backbone's ``init_cfg`` removed;
+   MEC, supervised and each of ``--others`` (e.g. the comparators' checkpoints) through
+   ``tools/benchmarks/train.sh CONFIG CHECKPOINT`` (convert, then mmdet's / mmseg's own
+   ``train.py``), random init through the host's ``train.py`` with the backbone's
+   ``init_cfg`` removed;
 4. the last validation of each run gives the figure: mmdet's ``CocoMetric``
    (``coco/bbox_mAP``, ``coco/segm_mAP``) and mmseg's ``IoUMetric`` (``mIoU``).
 
 It writes ``--out`` (JSON: the machine and command, and one row per figure:
-``task``, ``init``, ``pretrain_epochs``, ``metric``, ``value``, ``seed``, ``wall_s``,
+``task``, ``init`` (``MEC``, ``random init``, ``supervised`` or an ``--others`` name),
+``pretrain_epochs``, ``metric``, ``value``, ``seed``, ``wall_s``,
 ``config``, ``command``) and the same path with ``.md``: the table of means and sample
 standard deviations over the seeds, a column per initialisation and pre-training length
 (``benchmarks/tables.py`` renders the docs' copies). ``pretrain_epochs`` is the epoch
@@ -39,6 +42,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import shlex
 import subprocess
 import sys
@@ -66,6 +70,11 @@ TASKS = {
     'segmentation': (SEG_CONFIG, 'mmseg', [('semantic segmentation', 'mIoU', 'mIoU')]),
 }
 INIT_NAMES = {'MEC': 'MEC', 'random': 'random init', 'supervised': 'supervised'}
+
+
+def init_name(init: str) -> str:
+    """The table's name of an initialisation: ``--inits``'s, or an ``--others`` name as given."""
+    return INIT_NAMES.get(init, init)
 
 
 def _q(args: List[str]) -> str:
@@ -187,7 +196,7 @@ def result_rows(run: Dict, scalars: Dict, wall_s: float) -> List[Dict]:
             raise RuntimeError(f"{run['work_dir']}: the last validation logged no {key}")
         value = float(scalars[key])
         # CocoMetric logs mAP in [0, 1], IoUMetric mIoU in percent: both as percent here
-        rows.append(dict(task=row_task, init=INIT_NAMES[run['init']],
+        rows.append(dict(task=row_task, init=init_name(run['init']),
                          pretrain_epochs=run['epochs'], metric=metric,
                          value=round(value * 100 if key.startswith('coco/') else value, 2),
                          seed=run['seed'], wall_s=round(wall_s, 1), config=run['config'],
@@ -285,6 +294,9 @@ def parse_args(argv=None):
                    default=['MEC', 'random', 'supervised'])
     p.add_argument('--tasks', nargs='+', choices=list(TASKS), default=list(TASKS))
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
+    p.add_argument('--others', nargs='+', default=[], metavar='NAME=CHECKPOINT',
+                   help="more pre-trainings, fine-tuned as MEC's checkpoint is, a column each "
+                        '(the comparators: CISSL=work_dirs/cissl/epoch_10.pth ...)')
     p.add_argument('--jobs', type=int, default=1, help='fine-tunes at a time')
     p.add_argument('--threads', type=int, default=None,
                    help='OMP_NUM_THREADS of each run (default: the cores / --jobs)')
@@ -310,6 +322,7 @@ def parse_args(argv=None):
     if args.collect_only and 'supervised' in args.inits and not args.supervised_checkpoint:
         p.error('--collect-only with supervised rows needs --supervised-checkpoint (the one '
                 'the runs used)')
+    args.others = parse_others(p, args.others)
     if args.rows_from and not osp.isfile(args.rows_from):
         p.error(f'--rows-from {args.rows_from}: no such file')
     if args.jobs < 1:
@@ -321,6 +334,25 @@ def parse_args(argv=None):
     return args
 
 
+def parse_others(p, items: List[str]) -> Dict[str, str]:
+    """``--others NAME=CHECKPOINT ...`` as {name: checkpoint}, in the order given."""
+    others: Dict[str, str] = {}
+    taken = set(INIT_NAMES) | set(INIT_NAMES.values())
+    for item in items:
+        name, sep, path = item.partition('=')
+        if not sep or not path:
+            p.error(f'--others {item}: give NAME=CHECKPOINT, e.g. CISSL=work_dirs/cissl/epoch_10.pth')
+        if not re.fullmatch(r'[A-Za-z][A-Za-z0-9_.+-]*', name):
+            p.error(f'--others {item}: the name {name!r} names a work dir: letters, digits and '
+                    '_.+- only, a letter first')
+        if name in taken or name in others:
+            p.error(f'--others {item}: {name!r} is taken (by --inits or an earlier --others)')
+        if not osp.isfile(path):
+            p.error(f'--others {item}: no such checkpoint: {path}')
+        others[name] = path
+    return others
+
+
 def main(argv=None) -> List[Dict]:
     args = parse_args(argv)
     meta = env_info(torch.device('cpu'))
@@ -328,17 +360,18 @@ def main(argv=None) -> List[Dict]:
     ensure_scenes(args)
     with open(osp.join(args.scenes, 'meta.json')) as f:
         meta['scenes_meta'] = json.load(f)
-    checkpoints = {'MEC': args.checkpoint, 'random': None}
+    checkpoints = {'MEC': args.checkpoint, 'random': None, **args.others}
     if 'supervised' in args.inits:
         checkpoints['supervised'] = (args.supervised_checkpoint if args.collect_only
                                      else ensure_supervised(args))
-    epochs = {init: pretrain_epochs(checkpoints[init]) for init in args.inits}
+    inits = list(args.inits) + list(args.others)
+    epochs = {init: pretrain_epochs(checkpoints[init]) for init in inits}
     runs = [run_command(task, init, seed, checkpoints[init], args, epochs[init])
-            for task in args.tasks for init in args.inits for seed in args.seeds]
+            for task in args.tasks for init in inits for seed in args.seeds]
     t0 = time.time()
     rows = run_all(runs, args)
     meta['wall_s'] = round(time.time() - t0, 1)
-    meta['checkpoints'] = {INIT_NAMES[k]: v for k, v in checkpoints.items() if k in args.inits}
+    meta['checkpoints'] = {init_name(k): checkpoints[k] for k in inits}
     if args.rows_from:
         rows, meta['rows_from'] = keep_earlier_rows(args.rows_from, rows)
     write_json(args.out, dict(meta=meta, rows=rows))

@@ -528,13 +528,16 @@ def _config_readme(method_dir: str) -> Callable:
 
 def scenes_transfer_markdown(rows: List[Dict]) -> List[str]:
     """benchmarks/downstream_scenes.py's rows as a table: mean ± sample s.d. over the seeds,
-    a column per initialisation and pre-training length, and the gap of MEC's longest
+    a column per initialisation (MEC, the other pre-trainings by name, random init,
+    supervised) and pre-training length, and the gap of MEC's longest
     pre-training to random init beside the larger s.d."""
     def column(r):
         return r['init'], r.get('pretrain_epochs')
 
-    order = {'MEC': 0, 'random init': 1, 'supervised': 2}
-    cols = sorted({column(r) for r in rows}, key=lambda c: (order[c[0]], -(c[1] or 0)))
+    # MEC first, then the other pre-trainings by name, then the references
+    order = {'MEC': (0, ''), 'random init': (2, ''), 'supervised': (3, '')}
+    cols = sorted({column(r) for r in rows},
+                  key=lambda c: (*order.get(c[0], (1, c[0])), -(c[1] or 0)))
     names = [init if ep is None else f'{init} ({ep} ep)' for init, ep in cols]
     mec = next((c for c in cols if c[0] == 'MEC'), None)  # the longest pre-training first
     rnd = next((c for c in cols if c[0] == 'random init'), None)

@@ -97,6 +97,37 @@ def test_commands_rows_and_table(tmp_path):
     assert table[0] == ('| task | metric | MEC (10 ep) | MEC (2 ep) | random init '
                         '| MEC (10 ep) − random init | seeds |')
     assert table[2] == '| detection | bbox_mAP | 11.00 ± 1.41 | 9.00 | 5.00 | +6.00 (s.d. ≤ 1.41) | 0, 1 |'
+    # other pre-trainings between MEC and the references, by name
+    table = harness.scenes_transfer_markdown(
+        [row('supervised', 10, 20.0, 0), row('random init', None, 5.0, 0),
+         row('SimCLR', 10, 8.0, 0), row('MEC', 10, 10.0, 0), row('CISSL', 10, 7.0, 0)])
+    assert table[0] == ('| task | metric | MEC (10 ep) | CISSL (10 ep) | SimCLR (10 ep) '
+                        '| random init | supervised (10 ep) | MEC (10 ep) − random init | seeds |')
+    assert table[2] == '| detection | bbox_mAP | 10.00 | 7.00 | 8.00 | 5.00 | 20.00 | +5.00 | 0 |'
+
+
+def test_other_pretrainings_are_fine_tuned_as_mec_is(tmp_path, capsys):
+    ckpt = str(tmp_path / 'epoch_10.pth')
+    torch.save(dict(meta=dict(epoch=10), state_dict={}), ckpt)
+    args = harness.parse_args(['--inits', 'random', '--others', f'CISSL={ckpt}',
+                               f'MoCo-small={ckpt}', '--work-dir', str(tmp_path / 'w')])
+    assert args.others == {'CISSL': ckpt, 'MoCo-small': ckpt}  # in the order given
+    run = harness.run_command('detection', 'MoCo-small', 0, ckpt, args, 10)
+    assert run['work_dir'] == str(tmp_path / 'w' / 'detection' / 'MoCo-small_10ep_seed0')
+    assert run['cmd'][:4] == ['bash', 'tools/benchmarks/train.sh', harness.DET_CONFIG, ckpt]
+    assert run['env'] == {'WORK_DIR': run['work_dir']}  # --weights teacher is MEC's alone
+    rows = harness.result_rows(run, {'coco/bbox_mAP': 0.25, 'coco/segm_mAP': 0.5}, 1.0)
+    assert [(r['init'], r['pretrain_epochs'], r['value']) for r in rows] == [
+        ('MoCo-small', 10, 25.0), ('MoCo-small', 10, 50.0)]
+    for bad, message in ((['CISSL'], 'give NAME=CHECKPOINT'),
+                         ([f'MEC={ckpt}'], "'MEC' is taken"),
+                         ([f'supervised={ckpt}'], "'supervised' is taken"),
+                         ([f'A={ckpt}', f'A={ckpt}'], "'A' is taken"),
+                         ([f'a/b={ckpt}'], 'names a work dir'),
+                         (['CISSL=nope.pth'], 'no such checkpoint: nope.pth')):
+        with pytest.raises(SystemExit):
+            harness.parse_args(['--inits', 'random', '--others', *bad])
+        assert message in capsys.readouterr().err
 
 
 def test_earlier_rows_are_kept_unless_replaced(tmp_path, capsys):

@@ -133,6 +133,7 @@ def _assert_trains(cfg, iterations):
     'dissl/dissl_resnet18-w16_1xb256-10e_fashion-mnist.py',
     'cissl/cissl_resnet18-w16_1xb256-10e_fashion-mnist.py',
     'moco_small/mocosmall_resnet18-w16_1xb256-10e_fashion-mnist.py',
+    'baselines/simclr_resnet18-w16_1xb256-10e_fashion-mnist.py',
 ])
 def test_comparator_fashion_mnist_configs_train_on_tiny_data(config, tmp_path):
     """The comparators on the main job's data path: one input channel, the batch-made
