@@ -221,6 +221,8 @@ REC = dict(
     scenes_transfer='docs/results/fashion_mnist_scenes_transfer.json',
     scenes_record='benchmarks/results/cpu-avx2_2026-12-07_fashion_mnist_scenes/{}.json',
     scenes_record_10e='benchmarks/results/cpu-avx2_2026-12-07_fashion_mnist_scenes_10e/{}.json',
+    scenes_record_sup10e=('benchmarks/results/cpu-avx2_2026-12-07_fashion_mnist_scenes_det4e_sup10e/'
+                          '{}.json'),
     profile_step='benchmarks/results/cpu-avx2_2026-12-07_profile_step/{}.json',
 )
 SAME_BUDGET_CMD = ('python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr '
@@ -571,30 +573,26 @@ def table_scenes_transfer(doc: str, root: str = ROOT) -> List[str]:
 def table_scenes_pretraining(doc: str, root: str = ROOT) -> List[str]:
     """The transfer table's checkpoints on the pre-training data (k-NN, linear probe) and on
     the scenes' videos (label propagation), beside the random network and the pixels."""
-    def rec(name):
-        return _load('scenes_record', root, name)
-
-    def rec10(name):
+    def mec(name):
         return _load('scenes_record_10e', root, name)
+
+    def sup(name):
+        return _load('scenes_record_sup10e', root, name)
     fm = fashion_mnist_main(root)
-    knn = {k: tuple(rec(f'knn_{k}')['weighted_knn'].values()) for k in ('mec2e', 'sup2e')}
-    knn['mec10e'] = tuple(rec10('knn_mec10e')['weighted_knn'].values())
-    # the 10-epoch probe's run also probed the random network and the pixels
-    lin = rec10('linear_mec10e')['results']
-    lin_mec2e = rec('linear_mec2e')['results']['trained']['top1']
-    lin_sup = rec('linear_sup2e')['results']['trained']['top1']
-    jf = {k: rec(f'davis_{k}')['summary']['J&F-Mean'] * 100
-          for k in ('mec2e', 'sup2e', 'random')}
-    jf['mec10e'] = rec10('davis_mec10e_student')['summary']['J&F-Mean'] * 100
+    # the MEC probe's run also probed the random network and the pixels
+    lin = mec('linear_mec10e')['results']
+    rows = [('MEC, 10 epochs (the quick start)', mec('knn_mec10e'), lin['trained']['top1'],
+             mec('davis_mec10e_student')),
+            ('supervised, 10 epochs', sup('knn_sup10e'),
+             sup('linear_sup10e')['results']['trained']['top1'], sup('davis_sup10e'))]
     lines = ['| initialisation | k-NN k = 20 / 200 | linear probe top-1 | label propagation J&F |',
              '|' + ' --- |' * 4]
-    lines.append(f"| MEC, 10 epochs (the quick start) | {_two(*knn['mec10e'])} "
-                 f"| {lin['trained']['top1']:.2f} | {jf['mec10e']:.2f} |")
-    lines.append(f"| MEC, 2 epochs | {_two(*knn['mec2e'])} | {lin_mec2e:.2f} | {jf['mec2e']:.2f} |")
-    lines.append(f"| supervised, 2 epochs | {_two(*knn['sup2e'])} | {lin_sup:.2f} "
-                 f"| {jf['sup2e']:.2f} |")
+    for name, knn, top1, davis in rows:
+        lines.append(f"| {name} | {_two(*knn['weighted_knn'].values())} | {top1:.2f} "
+                     f"| {davis['summary']['J&F-Mean'] * 100:.2f} |")
+    jf_random = _load('scenes_record', root, 'davis_random')['summary']['J&F-Mean'] * 100
     lines.append(f"| *random init* | {_two(*fm['random_init'])} | {lin['random init']['top1']:.2f} "
-                 f"| {jf['random']:.2f} |")
+                 f"| {jf_random:.2f} |")
     lines.append(f"| *raw pixels* | {_two(*fm['raw_pixels'])} | {lin['pixels']['top1']:.2f} | |")
     return lines
 
