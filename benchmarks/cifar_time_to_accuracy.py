@@ -122,9 +122,13 @@ def schedule(cfg, epochs: int, iters_per_epoch: int) -> Tuple[List[dict], List[d
     end; the rest of the schedule fills the run after the warm-up.
     """
     total = epochs * iters_per_epoch
+
+    def iters(warmup_epochs):
+        return min(total, max(1, int(warmup_epochs * iters_per_epoch)))
+
     first, *rest = (dict(s) for s in copy.deepcopy(cfg.param_scheduler))
     by_epoch = first.get('by_epoch', True)  # mmengine's default
-    warmup = min(total, max(1, int(first['end'] * iters_per_epoch) if by_epoch else first['end']))
+    warmup = iters(first['end']) if by_epoch else min(total, first['end'])
 
     def per_iter(s, begin, end):
         s = {k: v for k, v in s.items() if k != 'convert_to_iter_based'}
@@ -135,7 +139,9 @@ def schedule(cfg, epochs: int, iters_per_epoch: int) -> Tuple[List[dict], List[d
 
     lr = [per_iter(first, 0, warmup)] + [per_iter(s, warmup, total) for s in rest
                                          if total > warmup]
-    hooks = [dict(h, warmup_iters=warmup) if 'warmup_epochs' in h else dict(h)
+    # each hook's own warm-up (MEC's 1/lambda), unless the config gives it in iterations
+    hooks = [dict(h, warmup_iters=iters(h['warmup_epochs']))
+             if 'warmup_epochs' in h and h.get('warmup_iters') is None else dict(h)
              for h in cfg.custom_hooks]
     return lr, hooks
 

@@ -238,6 +238,10 @@ def test_time_to_accuracy_cuts_a_warmup_longer_than_the_run():
         dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
         dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=10, T_max=10,
              convert_to_iter_based=True)]
-    lr, _ = tta.schedule(cfg, 3, 97)
+    # a hook's warm-up is its own: in epochs, or in iterations as given
+    cfg.custom_hooks = [dict(type='MECLambdaWarmupHook', warmup_epochs=0.5),
+                        dict(type='MECLambdaWarmupHook', warmup_epochs=10, warmup_iters=7)]
+    lr, hooks = tta.schedule(cfg, 3, 97)
     assert [(s['begin'], s['end'], s.get('T_max')) for s in lr] == [(0, 50, None),
                                                                       (50, 291, 241)]
+    assert [h['warmup_iters'] for h in hooks] == [48, 7]
