@@ -2,6 +2,7 @@
 trains a config with ``tools/train.py`` in its own process, a k-NN monitor after every
 epoch, and scores it with ``tools/analysis/knn_eval.py``."""
 import glob
+import hashlib
 import json
 import os
 import os.path as osp
@@ -58,11 +59,41 @@ def run(cmd: List[str], log: str) -> float:
     return time.perf_counter() - t0
 
 
-def knn(config: str, extra: List[str], out: str) -> Dict:
-    """``tools/analysis/knn_eval.py`` on ``config`` (k = 20 and 200), its JSON in ``out``."""
+def _inputs_key(config: str, extra: List[str]) -> str:
+    """What a k-NN run reads: the config file's bytes, the arguments and, for an argument
+    that names a file (a checkpoint), its size and modification time."""
+    h = hashlib.sha256()
+    with open(config, 'rb') as f:
+        h.update(f.read())
+    for arg in extra:
+        h.update(b'\0' + arg.encode())
+        if osp.isfile(arg):
+            st = os.stat(arg)
+            h.update(f'\0{st.st_size}\0{st.st_mtime_ns}'.encode())
+    return h.hexdigest()
+
+
+def knn(config: str, extra: List[str], out: str, reuse: bool = False) -> Dict:
+    """``tools/analysis/knn_eval.py`` on ``config`` (k = 20 and 200), its JSON in ``out``.
+
+    With ``reuse``, an ``out`` written by an earlier call on the same inputs (the config
+    file's bytes and the arguments: :func:`_inputs_key`, kept in ``out``'s ``.key`` file)
+    is read back instead of evaluating again: the pixel and untrained-network rows, which
+    a resumed run would otherwise recompute at every start.
+    """
     cmd = [sys.executable, 'tools/analysis/knn_eval.py', config] + extra + [
         '--k', '20', '200', '--out', out]
-    run(cmd, out.replace('.json', '.log'))
+    key, key_file = _inputs_key(config, extra), osp.splitext(out)[0] + '.key'
+    earlier = None
+    if reuse and osp.isfile(out) and osp.isfile(key_file):
+        with open(key_file) as f:
+            earlier = f.read().strip()
+    if earlier != key:
+        if osp.exists(key_file):  # out is about to change: its key no longer holds
+            os.remove(key_file)
+        run(cmd, osp.splitext(out)[0] + '.log')
+        with open(key_file, 'w') as f:
+            f.write(key + '\n')
     with open(out) as f:
         acc = json.load(f)['weighted_knn']
     return dict(knn_top1_k20=acc['k=20,T=0.07'], knn_top1_k200=acc['k=200,T=0.07'])

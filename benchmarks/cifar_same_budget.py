@@ -15,7 +15,8 @@ classes and the whole test split, whatever a quick config uses). The pixel and
 random-init rows are the same k-NN on the MEC config's data and network.
 
 The outputs are rewritten after every method, so an interrupted run keeps what it
-finished, and ``--resume`` reads those methods back instead of training them again. A
+finished, and ``--resume`` reads those methods back instead of training them again (and
+the pixel and random-init rows, when the data, k-NN memory and seed are the same). A
 method that fails is reported and skipped; the exit status is then non-zero.
 
 ``--rows-from`` completes a table from an earlier one: the rows of that ``--out`` file
@@ -211,7 +212,8 @@ def parse_args(argv=None):
     seeds.add_argument('--seed', type=int, help='one seed: the same as --seeds S')
     p.add_argument('--force', action='store_true', help='overwrite --out / --plot / --markdown')
     p.add_argument('--resume', action='store_true',
-                   help='read back the methods that already finished in --work-dir at this budget')
+                   help='read back the methods that already finished in --work-dir at this '
+                        'budget, and the pixel and random-init rows of the same data')
     p.add_argument('--rows-from', metavar='JSON',
                    help='an earlier --out file: its rows of methods not in --methods are copied')
     args = p.parse_args(argv)
@@ -263,20 +265,25 @@ def write_outputs(rows: List[Dict], args) -> str:
 
 def baseline_rows(args, command: str) -> List[Dict]:
     """Raw pixels, centred pixels, random init: the same k-NN on the MEC config's data
-    and (untrained) network."""
+    and (untrained) network. With ``--resume`` the figures of an earlier run on the same
+    data, k-NN memory and seeds are read back."""
     base_dir = osp.abspath(osp.join(args.work_dir, 'baselines'))
-    base = method_config('MEC', args, base_dir)['path']
+    # at the config's batch whatever --batch: no row here trains, and so a run at another
+    # batch reads these back
+    base = method_config('MEC', argparse.Namespace(**dict(vars(args), batch=None)),
+                         base_dir)['path']
     rows = []
     for label, extra in (('raw pixels', ['--pixels', 'raw']),
                          ('centred pixels', ['--pixels', 'centred'])):
         out = osp.join(base_dir, label.replace(' ', '_') + '.json')
-        rows.append(dict(method=label, **knn(base, extra, out), images_seen=0, wall_s=0.,
-                         config=None, command=command))
+        rows.append(dict(method=label, **knn(base, extra, out, reuse=args.resume),
+                         images_seen=0, wall_s=0., config=None, command=command))
     runs = []
     for seed in args.seeds:  # the untrained network: once per seed
         name = 'random_init' + ('' if len(args.seeds) == 1 else f'_seed{seed}')
         runs.append(dict(method='random init', **knn(base, ['--seed', str(seed)],
-                                                      osp.join(base_dir, name + '.json')),
+                                                      osp.join(base_dir, name + '.json'),
+                                                      reuse=args.resume),
                          images_seen=0, wall_s=0., config=METHODS['MEC'], command=command))
     rows.append(combine(runs, args.seeds))
     return rows

@@ -2,7 +2,7 @@
 _base_ = [
     '../_base_/models/r18w16_cifar.py',
     '../_base_/datasets/cifar10_mec_in_memory.py',
-    '../_base_/schedules/ssl_coslr_4e_quick.py',
+    '../_base_/schedules/lars_coslr_4e_quick.py',
     '../_base_/default_runtime.py',
 ]
 dim = 128
@@ -17,13 +17,6 @@ model = dict(
                              out_channels=dim, num_layers=2, with_bias=True,
                              with_last_bn=False, with_avg_pool=False)))
 train_dataloader = dict(batch_size=256)
-optim_wrapper = dict(
-    type='BFloat16OptimWrapper',
-    optimizer=dict(type='LARS', lr=4.8, momentum=0.9, weight_decay=1e-6),
-    paramwise_cfg=dict(custom_keys={
-        'bn': dict(decay_mult=0, lars_exclude=True),
-        'bias': dict(decay_mult=0, lars_exclude=True),
-        'downsample.1': dict(decay_mult=0, lars_exclude=True)}))
 # 8x mmpretrain's lr per image (2.4 at batch 256): the best of 0.3-2.4 for a few thousand steps
 auto_scale_lr = dict(base_batch_size=512, enable=True)
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))

@@ -4,7 +4,7 @@
 # The comparators' row of the transfer table: docs/user_guides/downstream.md.
 _base_ = [
     '../_base_/datasets/fashion_mnist_mec.py',
-    '../_base_/schedules/ssl_coslr_4e_quick.py',
+    '../_base_/schedules/lars_coslr_4e_quick.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(
@@ -15,13 +15,6 @@ model = dict(
     neck=dict(type='NonLinearNeck', in_channels=128, hid_channels=128, out_channels=128,
               num_layers=2, with_avg_pool=True),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.1))
-optim_wrapper = dict(
-    type='BFloat16OptimWrapper',
-    optimizer=dict(type='LARS', lr=4.8, momentum=0.9, weight_decay=1e-6),
-    paramwise_cfg=dict(custom_keys={
-        'bn': dict(decay_mult=0, lars_exclude=True),
-        'bias': dict(decay_mult=0, lars_exclude=True),
-        'downsample.1': dict(decay_mult=0, lars_exclude=True)}))
 auto_scale_lr = dict(base_batch_size=4096, enable=True)  # 4.8 x 256 / 4096 = 0.3
 train_cfg = dict(max_epochs=10)
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))

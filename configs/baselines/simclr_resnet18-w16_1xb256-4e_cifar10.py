@@ -2,7 +2,7 @@
 _base_ = [
     '../_base_/models/r18w16_cifar.py',
     '../_base_/datasets/cifar10_mec_in_memory.py',
-    '../_base_/schedules/ssl_coslr_4e_quick.py',
+    '../_base_/schedules/lars_coslr_4e_quick.py',
     '../_base_/default_runtime.py',
 ]
 model = dict(
@@ -12,12 +12,5 @@ model = dict(
               num_layers=2, with_avg_pool=True),
     head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.1))
 train_dataloader = dict(batch_size=256)
-optim_wrapper = dict(
-    type='BFloat16OptimWrapper',
-    optimizer=dict(type='LARS', lr=4.8, momentum=0.9, weight_decay=1e-6),
-    paramwise_cfg=dict(custom_keys={
-        'bn': dict(decay_mult=0, lars_exclude=True),
-        'bias': dict(decay_mult=0, lars_exclude=True),
-        'downsample.1': dict(decay_mult=0, lars_exclude=True)}))
 auto_scale_lr = dict(base_batch_size=4096, enable=True)
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=1), logger=dict(interval=50))

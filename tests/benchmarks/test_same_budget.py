@@ -122,14 +122,23 @@ def test_harness_writes_rows_curves_table_and_plot(tmp_path):
     _complete_a_table_from_an_earlier_one(tmp_path, rows)
 
 
+def _baseline_files(tmp_path):
+    """The pixel and random-init rows' k-NN outputs, with their modification times."""
+    return {p: os.stat(p).st_mtime_ns
+            for p in glob.glob(str(tmp_path / 'work' / 'baselines' / '*.json'))}
+
+
 def _resume_and_survive_a_failure(tmp_path, rows):
     """Run again with --resume and a third method whose training crashes: MEC and SimCLR
     are read back, not retrained; the crash is reported, the others' rows are kept and
-    the exit status is non-zero. At another batch nothing is read back."""
+    the exit status is non-zero. At another batch no method is read back. The pixel and
+    random-init rows, which do not depend on the batch, are read back both times."""
     sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
     import cifar_same_budget as harness
     real_run = harness.run
     trained = []
+    baselines = _baseline_files(tmp_path)
+    assert len(baselines) == 3
 
     def run(cmd, log, crash=('BYOL',)):
         if 'tools/train.py' in cmd:
@@ -160,6 +169,7 @@ def _resume_and_survive_a_failure(tmp_path, rows):
     for old, new in zip(rows, again):
         assert new['knn_top1_k20'] == old['knn_top1_k20']
         assert new['images_seen'] == old['images_seen'] and new['curve'] == old['curve']
+    assert _baseline_files(tmp_path) == baselines  # not evaluated again
 
 
 def _complete_a_table_from_an_earlier_one(tmp_path, rows):
@@ -200,6 +210,53 @@ def _complete_a_table_from_an_earlier_one(tmp_path, rows):
     for old, new in zip(rows, completed):
         assert (new['knn_top1_k20'], new['curve']) == (old['knn_top1_k20'], old.get('curve'))
     assert completed[0]['start_k20'] == start and completed[0]['command'] == rows[0]['command']
+
+
+def test_knn_reuse_reads_back_only_what_the_same_inputs_gave(tmp_path, monkeypatch):
+    """knn(..., reuse=True) reads an earlier output back only when the config file, the
+    arguments and any file they name (a checkpoint) are the same; an evaluation that
+    failed leaves nothing to read back."""
+    sys.path.insert(0, os.path.join(ROOT, 'benchmarks'))
+    import _harness
+    calls = []
+
+    def fake_run(cmd, log):  # the k-NN tool: the call's number as its accuracy
+        calls.append(cmd)
+        acc = float(len(calls))
+        with open(cmd[cmd.index('--out') + 1], 'w') as f:
+            json.dump({'weighted_knn': {'k=20,T=0.07': acc, 'k=200,T=0.07': acc}}, f)
+        return 0.
+
+    monkeypatch.setattr(_harness, 'run', fake_run)
+    config, ckpt = tmp_path / 'config.py', tmp_path / 'epoch_1.pth'
+    config.write_text('a = 1\n')
+    ckpt.write_bytes(b'weights')
+    out = str(tmp_path / 'row.json')
+
+    def k20(*extra, reuse=True):
+        return _harness.knn(str(config), list(extra), out, reuse=reuse)['knn_top1_k20']
+
+    assert k20('--seed', '0', reuse=False) == 1
+    assert k20('--seed', '0') == 1 and len(calls) == 1  # the same inputs: read back
+    assert k20('--seed', '0', reuse=False) == 2  # not asked to reuse
+    assert k20('--seed', '1') == 3  # other arguments
+    config.write_text('a = 2\n')
+    assert k20('--seed', '1') == 4  # another config
+    assert k20(str(ckpt)) == 5 and k20(str(ckpt)) == 5
+    st = os.stat(ckpt)
+    os.utime(ckpt, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the checkpoint rewritten
+    assert k20(str(ckpt)) == 6
+
+    def crash(cmd, log):  # wrote its output, then failed
+        with open(cmd[cmd.index('--out') + 1], 'w') as f:
+            json.dump({'weighted_knn': {'k=20,T=0.07': 99., 'k=200,T=0.07': 99.}}, f)
+        raise RuntimeError('k-NN crashed')
+
+    monkeypatch.setattr(_harness, 'run', crash)
+    with pytest.raises(RuntimeError):
+        k20('--seed', '2')
+    monkeypatch.setattr(_harness, 'run', fake_run)
+    assert k20(str(ckpt)) == 7  # the failed call's output is not read back
 
 
 @pytest.mark.slow  # runs benchmarks/cifar_same_budget.py in a fresh interpreter
@@ -327,7 +384,7 @@ def _fake_trainings(harness, monkeypatch, trained):
         with open(config) as f:
             return int(re.search(r'randomness\s*=\s*dict\(\s*seed\s*=\s*(\d+)', f.read()).group(1))
 
-    def knn(config, extra, out):
+    def knn(config, extra, out, reuse=False):
         if '--pixels' in extra:
             return dict(knn_top1_k20=30., knn_top1_k200=29.)
         k20 = 50. + seed_of(config, extra) - (0 if extra and extra[0].endswith('.pth') else 20)
