@@ -127,13 +127,33 @@ def anchor_problems(rel: str, text: str, root: str = ROOT) -> list:
     return found
 
 
+def code_anchor_problems(text: str, root: str = ROOT) -> list:
+    """The same for the references of code and configs (comments, messages), written from
+    the repository root without a link: ``docs/methods/mec.md#configs``."""
+    found = []
+    for m in re.finditer(r'(?<![\w./])((?:docs|configs)/[\w./-]+\.md)#([\w-]+)', text):
+        path = os.path.join(root, m.group(1))
+        if not os.path.exists(path):
+            continue  # the other test's finding
+        with open(path, encoding='utf-8') as f:
+            heads = {_slug(line.lstrip('#')) for line in f if re.match(r'#{1,6} ', line)}
+        if m.group(2) not in heads:
+            found.append(f"{text.count(chr(10), 0, m.start()) + 1}: #{m.group(2)} is not a "
+                         f'heading of {m.group(1)}')
+    return found
+
+
 def test_links_to_a_heading_find_it_in_the_user_docs():
     bad = {}
     for rel in scanned_files():
         if rel.endswith('.md') and rel.startswith(('README.md', 'docs/', 'configs/')):
             found = anchor_problems(rel, _read(rel))
-            if found:
-                bad[rel] = found
+        elif rel.endswith(('.py', '.sh')) and not rel.startswith('tests'):
+            found = code_anchor_problems(_read(rel))
+        else:
+            continue
+        if found:
+            bad[rel] = found
     assert not bad, '\n'.join(f'{rel}:{p}' for rel, ps in sorted(bad.items()) for p in ps)
 
 
@@ -143,3 +163,7 @@ def test_the_anchor_check(tmp_path):
     text = '[ok](a.md#process-wide-changes-of-import-x) [bad](a.md#gone) [self](#title)\n'
     assert anchor_problems('docs/b.md', text, root=str(tmp_path)) == [
         '1: #gone is not a heading of docs/a.md']
+    code = ('# recipe: docs/a.md#title\n# why: docs/a.md#config-notes (docs/gone.md#x)\n'
+            "help='see docs/a.md#process-wide-changes-of-import-x'\n")
+    assert code_anchor_problems(code, root=str(tmp_path)) == [
+        '2: #config-notes is not a heading of docs/a.md']

@@ -1,5 +1,5 @@
 # A small CISSL for CPU demos on CIFAR-10: quarter-width CIFAR ResNet-18 (z = 128), 2 epochs
-# (80 iterations of 128) on 5,120 training images. Details: docs/methods/cissl.md#config-notes.
+# (80 iterations of 128) on 5,120 training images. Details: docs/methods/cissl.md#configs.
 _base_ = [
     '../_base_/models/cissl_r18_cifar.py',
     '../_base_/datasets/cifar10_issl.py',

@@ -1,6 +1,6 @@
 # CISSL on the main job's data and budget: Fashion-MNIST in memory, MEC's two batch-made views,
 # the quarter-width CIFAR ResNet-18 with one input channel, 10 epochs of batch 256, bfloat16 on a
-# CPU; the heads of the CIFAR-10 quick config. Notes: docs/methods/cissl.md#config-notes.
+# CPU; the heads of the CIFAR-10 quick config. Notes: docs/methods/cissl.md#configs.
 _base_ = [
     '../_base_/models/cissl_r18_cifar.py',
     '../_base_/datasets/fashion_mnist_mec.py',

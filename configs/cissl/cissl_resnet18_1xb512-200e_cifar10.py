@@ -1,5 +1,5 @@
 # CISSL, CIFAR ResNet-18, CIFAR-10: the ISSL TinyImageNet recipe adapted to 32 px, batch 512,
-# 200 epochs. Details and usage: docs/methods/cissl.md#config-notes.
+# 200 epochs. Details and usage: docs/methods/cissl.md#configs.
 _base_ = [
     '../_base_/models/cissl_r18_cifar.py',
     '../_base_/datasets/cifar10_issl.py',

@@ -1,5 +1,5 @@
 # Linear probe of CMC's split AlexNet at conv5 (official LinearProbing.py --layer 5): 9216
-# features -> Linear(9216, 1000), lr 0.1. Details and usage: docs/methods/cmc.md#config-notes.
+# features -> Linear(9216, 1000), lr 0.1. Details and usage: docs/methods/cmc.md#configs.
 _base_ = ['../_base_/datasets/imagenet_cmc_linear.py', '../_base_/default_runtime.py']
 # the official script reports the best val top-1 over the epochs
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=2, save_best='auto'))

@@ -1,5 +1,5 @@
 # CMC, split half-width AlexNet on ImageNet-1k, batch 256 on 1 GPU (the README's command),
-# NCE with K = 16384, T = 0.07, m = 0.5. Details: docs/methods/cmc.md#config-notes.
+# NCE with K = 16384, T = 0.07, m = 0.5. Details: docs/methods/cmc.md#configs.
 _base_ = [
     '../_base_/models/cmc_alexnet.py',
     '../_base_/datasets/imagenet_cmc.py',

@@ -1,5 +1,5 @@
 # CMC at CIFAR scale: two CIFAR ResNet-18s at width 0.5 (L | ab) on CIFAR-10, NCE with K = 4096,
-# CMC's ImageNet optimisation, batch 128, 240 epochs. Details: docs/methods/cmc.md#config-notes.
+# CMC's ImageNet optimisation, batch 128, 240 epochs. Details: docs/methods/cmc.md#configs.
 _base_ = [
     '../_base_/models/cmc_resnet18_cifar.py',
     '../_base_/datasets/cifar10_cmc.py',

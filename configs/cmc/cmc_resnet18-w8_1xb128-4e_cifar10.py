@@ -1,5 +1,5 @@
 # A CMC that trains on a 2-core CPU in minutes: per view a CIFAR ResNet-18 with 8 base channels,
-# 4 epochs on 1,280 CIFAR-10 images, softmax-CE criterion. Details: docs/methods/cmc.md#config-notes.
+# 4 epochs on 1,280 CIFAR-10 images, softmax-CE criterion. Details: docs/methods/cmc.md#configs.
 _base_ = [
     '../_base_/models/cmc_resnet18_cifar.py',
     '../_base_/datasets/cifar10_cmc.py',

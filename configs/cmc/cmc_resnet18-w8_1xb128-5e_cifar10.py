@@ -1,7 +1,7 @@
 # CMC for the 5-epoch CIFAR-10 budget on a 2-core CPU (the same-budget comparison): the quick
 # config on the whole training split, each view contrasted with the other view's features of
 # the same batch instead of the memory bank, whose stale rows hold it near the pixels at this
-# budget. What each choice bought: docs/methods/cmc.md#a-short-budget.
+# budget. What each choice bought: docs/methods/cmc.md#pitfalls.
 _base_ = './cmc_resnet18-w8_1xb128-4e_cifar10.py'
 model = dict(contrast='batch')
 train_dataloader = dict(dataset=dict(

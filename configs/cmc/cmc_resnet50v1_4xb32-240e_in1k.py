@@ -1,5 +1,5 @@
 # CMC resnet50v1: two ResNet-50s at width 0.5 (L and ab), ImageNet-1k, batch 128 (4 GPUs x 32,
-# the README's command), crop scale (0.08, 1). Details: docs/methods/cmc.md#config-notes.
+# the README's command), crop scale (0.08, 1). Details: docs/methods/cmc.md#configs.
 _base_ = [
     '../_base_/models/cmc_resnet50.py',
     '../_base_/datasets/imagenet_cmc.py',

@@ -1,5 +1,5 @@
 # Linear probe of CMC resnet50v1 (official LinearProbing.py --layer 6): both views' pooled layer4,
-# 2 x 1024 = 2048 features -> Linear, lr 30. Details and usage: docs/methods/cmc.md#config-notes.
+# 2 x 1024 = 2048 features -> Linear, lr 30. Details and usage: docs/methods/cmc.md#configs.
 _base_ = ['../_base_/datasets/imagenet_cmc_linear.py', '../_base_/default_runtime.py']
 # the official script reports the best val top-1 over the epochs
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=2, save_best='auto'))

@@ -1,5 +1,5 @@
 # Linear probe of CMC resnet50v3 (official LinearProbing.py --layer 6): 2 x 4096 = 8192 features
-# -> Linear, lr 50; the rest as the resnet50v1 probe. Details and usage: docs/methods/cmc.md#config-notes.
+# -> Linear, lr 50; the rest as the resnet50v1 probe. Details and usage: docs/methods/cmc.md#configs.
 _base_ = './cmc_resnet50v1_linear-1xb256-60e_in1k.py'
 model = dict(backbone=dict(encoder=dict(base_channels=128)), head=dict(in_channels=8192))
 optim_wrapper = dict(optimizer=dict(lr=50.))

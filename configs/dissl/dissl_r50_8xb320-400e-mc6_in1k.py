@@ -1,5 +1,5 @@
 # DISSL, ResNet-50 (d = 2048), multi-crop 2 x 160 + 4 x 96, 400 epochs on 8 GPUs x 320: VISSL
-# "e400_d2048_m6". Details and usage: docs/methods/dissl.md#config-notes.
+# "e400_d2048_m6". Details and usage: docs/methods/dissl.md#configs.
 _base_ = [
     '../_base_/models/dissl_r50.py',
     '../_base_/datasets/imagenet_issl_multicrop.py',

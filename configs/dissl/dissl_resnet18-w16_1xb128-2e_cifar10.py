@@ -1,5 +1,5 @@
 # A small DISSL for CPU demos on CIFAR-10: quarter-width CIFAR ResNet-18 (z = 128), C = 4096,
-# 2 epochs (80 iterations of 128) on 5,120 training images. Details: docs/methods/dissl.md#config-notes.
+# 2 epochs (80 iterations of 128) on 5,120 training images. Details: docs/methods/dissl.md#configs.
 _base_ = [
     '../_base_/models/dissl_r18_cifar.py',
     '../_base_/datasets/cifar10_issl.py',

@@ -1,6 +1,6 @@
 # DISSL on the main job's data and budget: Fashion-MNIST in memory, MEC's two batch-made views,
 # the quarter-width CIFAR ResNet-18 with one input channel, 10 epochs of batch 256, bfloat16 on a
-# CPU; the heads and C = 4096 of the CIFAR-10 quick config. Notes: docs/methods/dissl.md#config-notes.
+# CPU; the heads and C = 4096 of the CIFAR-10 quick config. Notes: docs/methods/dissl.md#configs.
 _base_ = [
     '../_base_/models/dissl_r18_cifar.py',
     '../_base_/datasets/fashion_mnist_mec.py',

@@ -1,5 +1,5 @@
 # DISSL, CIFAR ResNet-18, CIFAR-10: the ISSL TinyImageNet recipe adapted to 32 px, batch 256,
-# 200 epochs. Details and usage: docs/methods/dissl.md#config-notes.
+# 200 epochs. Details and usage: docs/methods/dissl.md#configs.
 _base_ = [
     '../_base_/models/dissl_r18_cifar.py',
     '../_base_/datasets/cifar10_issl.py',

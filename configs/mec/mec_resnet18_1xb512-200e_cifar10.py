@@ -1,5 +1,5 @@
 # MEC, CIFAR ResNet-18, CIFAR-10, 200 epochs at batch 512 on one GPU; eps^2 = 512 and the exact
-# log-det instead of the official Taylor series. Why, and usage: docs/methods/mec.md#config-notes.
+# log-det instead of the official Taylor series. Why, and usage: docs/methods/mec.md#configs.
 _base_ = [
     '../_base_/models/mec_r18_cifar.py',
     '../_base_/datasets/cifar10_mec.py',

@@ -1,5 +1,5 @@
 # Improved MoCo baseline, MobileNetV3-Small (arXiv 2107.14762), 8 x 64, 200 epochs; representation:
-# the classifier block, D = 1024. Details: docs/methods/moco_small.md#config-notes.
+# the classifier block, D = 1024. Details: docs/methods/moco_small.md#configs.
 _base_ = './mocosmall_resnet18_8xb64-200e_in1k.py'
 model = dict(
     backbone=dict(_delete_=True, type='MobileNetV3', arch='small',

@@ -1,5 +1,5 @@
 # Improved MoCo baseline at CIFAR scale: CIFAR ResNet-18, one GPU x 512, 200 epochs, queue
-# K = 4096, SplitBN. Details, usage and the N-GPU change: docs/methods/moco_small.md#config-notes.
+# K = 4096, SplitBN. Details, usage and the N-GPU change: docs/methods/moco_small.md#configs.
 _base_ = [
     '../_base_/models/mocosmall_r18.py',
     '../_base_/datasets/cifar10_mocosmall.py',

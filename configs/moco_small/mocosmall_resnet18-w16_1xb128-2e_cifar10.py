@@ -1,5 +1,5 @@
 # A CPU demo of the small-model MoCo baseline on CIFAR-10: quarter-width CIFAR ResNet-18, 2 epochs of
-# 5,120 images at batch 128 (80 iterations). Differences, usage: docs/methods/moco_small.md#config-notes.
+# 5,120 images at batch 128 (80 iterations). Differences, usage: docs/methods/moco_small.md#configs.
 _base_ = [
     '../_base_/models/mocosmall_r18.py',
     '../_base_/datasets/cifar10_mocosmall.py',

@@ -1,6 +1,6 @@
 # MoCo-small for a short CIFAR-10 budget on a 2-core CPU: quarter-width CIFAR ResNet-18,
 # 5 epochs at batch 128, the MoCo v2 views instead of the paper's stronger ones, bfloat16,
-# in-memory images. Why each choice: docs/methods/moco_small.md#short-budget-recipe.
+# in-memory images. Why each choice: docs/methods/moco_small.md#a-short-budget.
 _base_ = [
     '../_base_/models/mocosmall_r18.py',
     '../_base_/datasets/cifar10_mocov2_in_memory.py',

@@ -1,7 +1,7 @@
 # The small-model MoCo baseline on the main job's data and budget: Fashion-MNIST in memory, MEC's
 # two batch-made views, the quarter-width CIFAR ResNet-18 with one input channel, 10 epochs of
 # batch 256, bfloat16 on a CPU; K = 1024, m = 0.99 and SplitBN of the CIFAR-10 quick config.
-# Notes: docs/methods/moco_small.md#config-notes.
+# Notes: docs/methods/moco_small.md#configs.
 _base_ = [
     '../_base_/models/mocosmall_r18.py',
     '../_base_/datasets/fashion_mnist_mec.py',

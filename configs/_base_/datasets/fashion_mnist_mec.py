@@ -1,6 +1,7 @@
 # Fashion-MNIST (28 x 28 grayscale, mmpretrain's FashionMNIST; data_root holds the
 # four uncompressed *-ubyte files), decoded once into memory; the two views are made
-# per batch on the model's device by BatchAugmentPreprocessor (docs/methods/mec.md#main-job).
+# per batch on the model's device by BatchAugmentPreprocessor
+# (docs/methods/mec.md#the-quick-start-recipe).
 data_root = 'data/fashion-mnist/'
 mean = [72.94]
 std = [90.02]

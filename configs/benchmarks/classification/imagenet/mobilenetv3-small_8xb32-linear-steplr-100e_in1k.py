@@ -1,5 +1,5 @@
 # Linear probe of a MoCoSmall MobileNetV3-Small (frozen backbone + classifier block, MoCo's
-# protocol); the checkpoint is named twice. Details and usage: docs/methods/moco_small.md#config-notes.
+# protocol); the checkpoint is named twice. Details and usage: docs/methods/moco_small.md#configs.
 _base_ = ['./resnet50_8xb32-linear-steplr-100e_in1k.py']
 rep_dim = 1024
 model = dict(

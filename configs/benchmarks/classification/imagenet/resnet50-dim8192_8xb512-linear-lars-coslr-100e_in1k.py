@@ -1,5 +1,5 @@
 # Linear probe of DISSL's d = 8192 representation (frozen ResNet-50 + expander) with the plugin's
-# ImageNet LARS protocol (MEC's probe). Details and usage: docs/methods/dissl.md#config-notes.
+# ImageNet LARS protocol (MEC's probe). Details and usage: docs/methods/dissl.md#configs.
 _base_ = [
     './resnet50_8xb512-linear-lars-coslr-100e_in1k.py',
     '../../../_base_/models/dissl_r50-dim8192_probe_expander.py',

@@ -1,5 +1,5 @@
 # DISSL's own (VISSL) linear probe, d = 2048: frozen ResNet-50, trained BN + Linear(2048, 1000),
-# SGD nesterov lr 0.04 at 1 x 1024, 28 epochs. Details and usage: docs/methods/dissl.md#config-notes.
+# SGD nesterov lr 0.04 at 1 x 1024, 28 epochs. Details and usage: docs/methods/dissl.md#configs.
 _base_ = ['./resnet50_8xb512-linear-lars-coslr-100e_in1k.py']
 batch_size_per_gpu = 1024
 num_gpus = 1
