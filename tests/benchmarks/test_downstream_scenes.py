@@ -96,7 +96,13 @@ def test_commands_rows_and_table(tmp_path):
     # gap is that one's
     assert table[0] == ('| task | metric | MEC (10 ep) | MEC (2 ep) | random init '
                         '| MEC (10 ep) − random init | seeds |')
-    assert table[2] == '| detection | bbox_mAP | 11.00 ± 1.41 | 9.00 | 5.00 | +6.00 (s.d. ≤ 1.41) | 0, 1 |'
+    # a column with fewer seeds than the row names which it has
+    assert table[2] == ('| detection | bbox_mAP | 11.00 ± 1.41 | 9.00 (seed 0) | 5.00 (seed 0) '
+                        '| +6.00 (s.d. ≤ 1.41) | 0, 1 |')
+    table = harness.scenes_transfer_markdown(
+        [row('MEC', 10, v, s) for s, v in ((0, 10.0), (1, 12.0), (2, 11.0))]
+        + [row('SimCLR', 10, v, s) for s, v in ((2, 8.0), (0, 6.0))])
+    assert table[2] == '| detection | bbox_mAP | 11.00 ± 1.00 | 7.00 ± 1.41 (seeds 0, 2) | 0, 1, 2 |'
     # other pre-trainings between MEC and the references, by name
     table = harness.scenes_transfer_markdown(
         [row('supervised', 10, 20.0, 0), row('random init', None, 5.0, 0),
