@@ -567,16 +567,20 @@ def scenes_transfer_markdown(rows: List[Dict]) -> List[str]:
              + (f' | {names[cols.index(mec)]} − random init' if gap else '') + ' | seeds |',
              '|' + ' --- |' * (len(cols) + 3 + gap)]
     for task, metric in keys:
-        vals = {c: [r['value'] for r in rows if (r['task'], r['metric']) == (task, metric)
+        runs = {c: [r for r in rows if (r['task'], r['metric']) == (task, metric)
                     and column(r) == c] for c in cols}
-        seeds = sorted({r['seed'] for r in rows if (r['task'], r['metric']) == (task, metric)})
-        seed_of = {c: [r['seed'] for r in rows if (r['task'], r['metric']) == (task, metric)
-                       and column(r) == c] for c in cols}
-        # a column with fewer seeds than the row names them
-        cells = [('not run' if not vals[c] else _mean_sd(vals[c])
-                  + ('' if len(vals[c]) == len(seeds) else
-                     f" (seed{'s' if len(vals[c]) > 1 else ''} "
-                     f"{', '.join(map(str, sorted(seed_of[c])))})")) for c in cols]
+        vals = {c: [r['value'] for r in runs[c]] for c in cols}
+        seeds = sorted({r['seed'] for c in cols for r in runs[c]})
+
+        def cell(c):  # a column with fewer seeds than the row names them
+            if not runs[c]:
+                return 'not run'
+            own = sorted(r['seed'] for r in runs[c])
+            if own == seeds:
+                return _mean_sd(vals[c])
+            return (f"{_mean_sd(vals[c])} (seed{'s' if len(own) > 1 else ''} "
+                    f"{', '.join(map(str, own))})")
+        cells = [cell(c) for c in cols]
         if gap:
             m, rn = vals[mec], vals[rnd]
             sds = [statistics.stdev(v) for v in (m, rn) if len(v) > 1]

@@ -110,6 +110,12 @@ def _slug(heading: str) -> str:
     return re.sub(r'[^\w\- ]', '', heading.strip().lower()).replace(' ', '-')
 
 
+def _anchors(path: str) -> set:
+    """The anchors of a markdown file's headings."""
+    with open(path, encoding='utf-8') as f:
+        return {_slug(line.lstrip('#')) for line in f if re.match(r'#{1,6} ', line)}
+
+
 def anchor_problems(rel: str, text: str, root: str = ROOT) -> list:
     """'line: what' for each link of ``text`` to a heading that its target does not have."""
     found = []
@@ -119,9 +125,7 @@ def anchor_problems(rel: str, text: str, root: str = ROOT) -> list:
             os.path.join(root, rel)
         if not path.endswith('.md') or not os.path.exists(path):
             continue  # a missing file is the other test's finding
-        with open(path, encoding='utf-8') as f:
-            heads = {_slug(line.lstrip('#')) for line in f if re.match(r'#{1,6} ', line)}
-        if anchor not in heads:
+        if anchor not in _anchors(path):
             found.append(f"{text.count(chr(10), 0, m.start()) + 1}: #{anchor} is not a heading "
                          f'of {os.path.relpath(path, root)}')
     return found
@@ -135,9 +139,7 @@ def code_anchor_problems(text: str, root: str = ROOT) -> list:
         path = os.path.join(root, m.group(1))
         if not os.path.exists(path):
             continue  # the other test's finding
-        with open(path, encoding='utf-8') as f:
-            heads = {_slug(line.lstrip('#')) for line in f if re.match(r'#{1,6} ', line)}
-        if m.group(2) not in heads:
+        if m.group(2) not in _anchors(path):
             found.append(f"{text.count(chr(10), 0, m.start()) + 1}: #{m.group(2)} is not a "
                          f'heading of {m.group(1)}')
     return found
