@@ -225,6 +225,13 @@ REC = dict(
                           '{}.json'),
     profile_step='benchmarks/results/cpu-avx2_2026-12-07_profile_step/{}.json',
     fm_simclr='benchmarks/results/cpu-avx2_2026-12-07_fashion_mnist_simclr_10e/{}.json',
+    fm_cissl='benchmarks/results/cpu-avx2_2026-12-08_fashion_mnist_cissl_10e/{}.json',
+)
+# the comparators pre-trained at the quick start's budget for the transfer table: their name in
+# the tables, their record and the stem of its files (knn_<stem>, linear_<stem>, davis_<stem>)
+FM_COMPARATORS = (
+    ('CISSL', 'fm_cissl', 'cissl10e'),
+    ('SimCLR (mmpretrain)', 'fm_simclr', 'simclr10e'),
 )
 SAME_BUDGET_CMD = ('python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr '
                    '--methods {}')
@@ -401,7 +408,7 @@ def table_fashion_mnist(doc: str, root: str = ROOT) -> List[str]:
         lines.append(f"| {name} | {r['k20']:.2f} | {r['k200']:.2f} | {cfg(r)} |")
     simclr = _load('fm_simclr', root, 'run')
     lines.append(f"| SimCLR (mmpretrain; MEC's network; float32 on a CPU without native bf16) "
-                 f"| {_two(*simclr_knn(root))} | {cfg(simclr)} |")
+                 f"| {' | '.join(f'{v:.2f}' for v in simclr_knn(root))} | {cfg(simclr)} |")
     lines.append(f"| *raw pixels* | {fm['raw_pixels'][0]:.2f} | {fm['raw_pixels'][1]:.2f} | |")
     lines.append(f"| *centred pixels* | **{fm['centred_pixels'][0]:.2f}** "
                  f"| **{fm['centred_pixels'][1]:.2f}** | |")
@@ -608,9 +615,9 @@ def table_scenes_pretraining(doc: str, root: str = ROOT) -> List[str]:
     lin = mec('linear_mec10e')['results']
     rows = [('MEC, 10 epochs (the quick start)', mec('knn_mec10e'), lin['trained']['top1'],
              mec('davis_mec10e_student')),
-            ('SimCLR (mmpretrain), 10 epochs', _load('fm_simclr', root, 'knn_simclr10e'),
-             _load('fm_simclr', root, 'linear_simclr10e')['results']['trained']['top1'],
-             _load('fm_simclr', root, 'davis_simclr10e')),
+            *[(f'{name}, 10 epochs', _load(key, root, f'knn_{stem}'),
+               _load(key, root, f'linear_{stem}')['results']['trained']['top1'],
+               _load(key, root, f'davis_{stem}')) for name, key, stem in FM_COMPARATORS],
             ('supervised, 10 epochs', sup('knn_sup10e'),
              sup('linear_sup10e')['results']['trained']['top1'], sup('davis_sup10e'))]
     lines = ['| initialisation | k-NN k = 20 / 200 | linear probe top-1 | label propagation J&F |',
@@ -619,8 +626,16 @@ def table_scenes_pretraining(doc: str, root: str = ROOT) -> List[str]:
         lines.append(f"| {name} | {_two(*knn['weighted_knn'].values())} | {top1:.2f} "
                      f"| {davis['summary']['J&F-Mean'] * 100:.2f} |")
     jf_random = _load('scenes_record', root, 'davis_random')['summary']['J&F-Mean'] * 100
-    lines.append(f"| *random init* | {_two(*fm['random_init'])} | {lin['random init']['top1']:.2f} "
-                 f"| {jf_random:.2f} |")
+    lines.append(f"| *random init, MEC's network* (residual branches zero-initialised) "
+                 f"| {_two(*fm['random_init'])} | {lin['random init']['top1']:.2f} | {jf_random:.2f} |")
+    # the comparators' network (SimCLR's is MEC's) starts with its residual branches live: a
+    # stronger random baseline, measured beside CISSL's checkpoint
+    def cissl(name):
+        return _load('fm_cissl', root, name)
+    lines.append("| *random init, the comparators' network* (standard initialisation) "
+                 f"| {_two(*cissl('knn_random_init')['weighted_knn'].values())} "
+                 f"| {cissl('linear_cissl10e')['results']['random init']['top1']:.2f} "
+                 f"| {cissl('davis_random_init')['summary']['J&F-Mean'] * 100:.2f} |")
     lines.append(f"| *raw pixels* | {_two(*fm['raw_pixels'])} | {lin['pixels']['top1']:.2f} | |")
     return lines
 

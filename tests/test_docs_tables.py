@@ -5,6 +5,7 @@ import importlib.util
 import glob
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -40,6 +41,24 @@ def test_the_user_docs_hold_the_tables_they_promise():
         with open(os.path.join(ROOT, rel), encoding='utf-8') as f:
             found = {m.group('name') for m in tables.RENDERED.finditer(f.read())}
         assert names <= found, f'{rel} lost its rendered table(s) {sorted(names - found)}'
+
+
+def _cells(line):
+    """The number of cells of a markdown table row (a '|' inside a code span is text)."""
+    return re.sub(r'`[^`]*`', '', line.strip()).count('|') - 1
+
+
+def test_every_rendered_row_has_its_header_s_columns():
+    bad = []
+    for rel in tables.doc_files(ROOT):
+        with open(os.path.join(ROOT, rel), encoding='utf-8') as f:
+            text = f.read()
+        for m in tables.RENDERED.finditer(text):
+            rows = [ln for ln in m.group('body').splitlines() if ln.startswith('|')]
+            width = _cells(rows[0])
+            bad += [f"{rel} ({m.group('name')}): {ln[:80]}" for ln in rows[2:]
+                    if _cells(ln) != width]
+    assert not bad, 'rows whose cells do not match their header:\n' + '\n'.join(bad)
 
 
 def _copy(tmp_path, rel):
