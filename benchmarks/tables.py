@@ -226,11 +226,13 @@ REC = dict(
     profile_step='benchmarks/results/cpu-avx2_2026-12-07_profile_step/{}.json',
     fm_simclr='benchmarks/results/cpu-avx2_2026-12-07_fashion_mnist_simclr_10e/{}.json',
     fm_cissl='benchmarks/results/cpu-avx2_2026-12-08_fashion_mnist_cissl_10e/{}.json',
+    fm_dissl='benchmarks/results/cpu-avx2_2026-12-08_fashion_mnist_dissl_10e/{}.json',
 )
 # the comparators pre-trained at the quick start's budget for the transfer table: their name in
 # the tables, their record and the stem of its files (knn_<stem>, linear_<stem>, davis_<stem>)
 FM_COMPARATORS = (
     ('CISSL', 'fm_cissl', 'cissl10e'),
+    ('DISSL', 'fm_dissl', 'dissl10e'),
     ('SimCLR (mmpretrain)', 'fm_simclr', 'simclr10e'),
 )
 SAME_BUDGET_CMD = ('python benchmarks/cifar_same_budget.py --epochs 5 --batch 128 --keep-step-lr '
